@@ -1,0 +1,42 @@
+"""Users, sign-in with JWT, permissions, and `m3m new-admin`."""
+
+from kernel.hookspecs import hookimpl
+
+
+@hookimpl
+def m3m_blueprints(app):
+    from .routes import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+async def m3m_startup(app):
+    from .routes import users
+
+    await users().ensure_indexes()
+    if await users().count() == 0:
+        print(
+            "No users yet. Create the root admin in another shell:\n"
+            "    m3m new-admin EMAIL PASSWORD",
+            flush=True,
+        )
+
+
+@hookimpl
+async def m3m_authenticate(request, app):
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    from .routes import users
+    from .service import principal_for
+
+    return principal_for(await users().user_for_token(token.strip()))
+
+
+@hookimpl
+def m3m_cli(cli):
+    from .cli import new_admin
+
+    cli.add_command(new_admin)

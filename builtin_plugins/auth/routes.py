@@ -1,0 +1,278 @@
+"""Auth and users REST endpoints (API.md "Auth and users")."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated
+
+from PIL import Image, UnidentifiedImageError
+from pydantic import Field, StringConstraints
+from quart import Blueprint, current_app, request, send_file
+from quart_schema import tag
+
+from kernel.api import Schema, body, now, object_id, paginate
+from kernel.errors import ApiError, forbidden, invalid, not_found
+from kernel.security import Principal, require_user
+
+from .service import UserError, UserService, load_or_create_secret, public_user
+
+blueprint = Blueprint("auth", __name__)
+
+Name = Annotated[str, StringConstraints(max_length=100)]
+Email = Annotated[str, StringConstraints(min_length=3, max_length=254)]
+ProjectId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{24}$")]
+AVATAR_SIDE = 256
+PAST = {"delete": "deleted", "block": "blocked"}
+
+
+class Permissions(Schema):
+    createProjects: bool = False
+    manageUsers: bool = False
+    projects: list[ProjectId] = Field(default_factory=list, max_length=10000)
+
+
+class LoginIn(Schema):
+    email: Email
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class MeIn(Schema):
+    name: Name
+
+
+class PasswordIn(Schema):
+    currentPassword: Annotated[str, StringConstraints(max_length=256)]
+    newPassword: Annotated[str, StringConstraints(max_length=256)]
+
+
+class UserIn(Schema):
+    email: Email
+    password: Annotated[str, StringConstraints(max_length=256)]
+    name: Name = ""
+    permissions: Permissions = Field(default_factory=Permissions)
+
+
+class UserPatch(Schema):
+    email: Email | None = None
+    password: Annotated[str, StringConstraints(max_length=256)] | None = None
+    name: Name | None = None
+    permissions: Permissions | None = None
+
+
+def users() -> UserService:
+    """The app's UserService, made on first use (the JWT secret may need creating)."""
+    app = current_app._get_current_object()
+    service = app.extensions.get("m3m.auth")
+    if service is None:
+        settings = app.m3m.settings
+        secret = load_or_create_secret(settings.jwt.secret, settings.storage.path)
+        service = UserService(app.m3m.db, settings.storage.path, secret, settings.jwt.expiration)
+        app.extensions["m3m.auth"] = service
+    return service
+
+
+def can_manage_users(principal: Principal) -> bool:
+    return principal.is_root or principal.permissions.get("manageUsers", False)
+
+
+async def managed_user(uid: str, principal: Principal, action: str) -> dict:
+    """The target of a user-management action, with the root rules applied."""
+    if not can_manage_users(principal):
+        raise forbidden("managing users needs the manageUsers permission")
+    doc = await users().get(object_id(uid, "user"))
+    if doc is None:
+        raise not_found("user")
+    if doc.get("isRoot") and not principal.is_root:
+        raise forbidden("only the root user may change the root user")
+    if doc.get("isRoot") and action in ("delete", "block"):
+        raise forbidden(f"the root user cannot be {PAST[action]}")
+    if str(doc["_id"]) == principal.id and action in ("delete", "block"):
+        raise ApiError(409, f"you cannot {action} yourself")
+    return doc
+
+
+async def apply(uid, changes: dict) -> dict:
+    try:
+        doc = await users().update(uid, changes)
+    except UserError as exc:
+        raise exc.api() from None
+    if doc is None:
+        raise not_found("user")
+    return public_user(doc)
+
+
+# -- signing in and the signed-in user ---------------------------------------------------------
+
+
+@blueprint.post("/api/auth/login")
+@tag(["auth"])
+@body(LoginIn)
+async def login(data: LoginIn):
+    """Exchange email and password for a JWT."""
+    doc = await users().verify_login(data.email, data.password)
+    if doc is None:
+        raise ApiError(401, "wrong email or password", code="invalid_credentials")
+    if doc.get("blocked"):
+        raise ApiError(403, "this user is blocked", code="user_blocked")
+    return {"token": users().issue_token(doc), "user": public_user(doc)}
+
+
+@blueprint.get("/api/auth/me")
+@tag(["auth"])
+async def me():
+    """The signed-in user."""
+    return (await require_user()).user
+
+
+@blueprint.patch("/api/auth/me")
+@tag(["auth"])
+@body(MeIn)
+async def update_me(data: MeIn):
+    """Change your own name."""
+    principal = await require_user()
+    return await apply(object_id(principal.id, "user"), {"name": data.name})
+
+
+@blueprint.post("/api/auth/me/password")
+@tag(["auth"])
+@body(PasswordIn)
+async def change_password(data: PasswordIn):
+    """Change your own password (the current one is required); returns a fresh token."""
+    principal = await require_user()
+    doc = await users().get(object_id(principal.id, "user"))
+    if not await users().password_matches(doc, data.currentPassword):
+        raise invalid("currentPassword", "is wrong")
+    try:
+        doc = await users().update(doc["_id"], {"password": data.newPassword})
+    except UserError as exc:
+        raise invalid("newPassword", exc.reason) from None
+    return {"token": users().issue_token(doc), "user": public_user(doc)}
+
+
+@blueprint.put("/api/auth/me/avatar")
+@tag(["auth"])
+async def upload_avatar():
+    """Upload your avatar (multipart field `file`: PNG, JPEG, GIF or WEBP); stored as a 256px PNG."""
+    principal = await require_user()
+    limit = current_app.m3m.settings.auth.avatar_max_size
+    request.max_content_length = limit + 64 * 1024  # room for the multipart envelope
+    files = await request.files
+    upload = files.get("file")
+    if upload is None:
+        raise invalid("file", "is required (multipart/form-data)")
+    raw = upload.read(limit + 1)
+    if len(raw) > limit:
+        raise ApiError(413, f"the avatar is larger than {limit} bytes")
+    try:
+        image = Image.open(io.BytesIO(raw))
+        if image.width * image.height > 40_000_000:
+            raise invalid("file", "the image has too many pixels")
+        image.thumbnail((AVATAR_SIDE, AVATAR_SIDE))
+        image = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+        raise invalid("file", "is not an image (PNG, JPEG, GIF or WEBP)") from None
+    users().avatars.mkdir(parents=True, exist_ok=True)
+    image.save(users().avatars / f"{principal.id}.png", format="PNG")
+    url = f"/api/users/{principal.id}/avatar?v={int(now().timestamp())}"
+    return await apply(object_id(principal.id, "user"), {"avatar": url})
+
+
+@blueprint.delete("/api/auth/me/avatar")
+@tag(["auth"])
+async def delete_avatar():
+    """Remove your avatar."""
+    principal = await require_user()
+    (users().avatars / f"{principal.id}.png").unlink(missing_ok=True)
+    return await apply(object_id(principal.id, "user"), {"avatar": None})
+
+
+@blueprint.get("/api/users/<uid>/avatar")
+@tag(["users"])
+async def get_avatar(uid: str):
+    """A user's avatar image (public, so that <img> tags need no token)."""
+    path = users().avatars / f"{object_id(uid, 'avatar')}.png"
+    if not path.is_file():
+        raise not_found("avatar")
+    return await send_file(path, mimetype="image/png")
+
+
+# -- user management ---------------------------------------------------------------------------
+
+
+@blueprint.get("/api/users")
+@tag(["users"])
+async def list_users():
+    """All users, paginated (needs manageUsers)."""
+    principal = await require_user()
+    if not can_manage_users(principal):
+        raise forbidden("listing users needs the manageUsers permission")
+    return await paginate(users().users, {}, public_user, sort=[("created", 1), ("_id", 1)])
+
+
+@blueprint.post("/api/users")
+@tag(["users"])
+@body(UserIn)
+async def create_user(data: UserIn):
+    """Add an admin with chosen permissions (needs manageUsers)."""
+    principal = await require_user()
+    if not can_manage_users(principal):
+        raise forbidden("adding users needs the manageUsers permission")
+    try:
+        doc = await users().create(data.email, data.password, data.name, data.permissions.model_dump())
+    except UserError as exc:
+        raise exc.api() from None
+    return public_user(doc), 201
+
+
+@blueprint.get("/api/users/<uid>")
+@tag(["users"])
+async def get_user(uid: str):
+    """One user: yourself, or anyone with manageUsers."""
+    principal = await require_user()
+    if uid != principal.id and not can_manage_users(principal):
+        raise forbidden("seeing other users needs the manageUsers permission")
+    doc = await users().get(object_id(uid, "user"))
+    if doc is None:
+        raise not_found("user")
+    return public_user(doc)
+
+
+@blueprint.patch("/api/users/<uid>")
+@tag(["users"])
+@body(UserPatch)
+async def update_user(uid: str, data: UserPatch):
+    """Edit a user's email, name, password or permissions (needs manageUsers; root only by root)."""
+    principal = await require_user()
+    doc = await managed_user(uid, principal, "edit")
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "permissions" in changes and str(doc["_id"]) == principal.id and not principal.is_root:
+        raise forbidden("you cannot change your own permissions")
+    return await apply(doc["_id"], changes)
+
+
+@blueprint.delete("/api/users/<uid>")
+@tag(["users"])
+async def delete_user(uid: str):
+    """Delete a user (needs manageUsers; never the root user, never yourself)."""
+    principal = await require_user()
+    doc = await managed_user(uid, principal, "delete")
+    await users().delete(doc["_id"])
+    return "", 204
+
+
+@blueprint.post("/api/users/<uid>/block")
+@tag(["users"])
+async def block_user(uid: str):
+    """Block a user: their tokens stop working at once (never the root user, never yourself)."""
+    principal = await require_user()
+    doc = await managed_user(uid, principal, "block")
+    return await apply(doc["_id"], {"blocked": True})
+
+
+@blueprint.post("/api/users/<uid>/unblock")
+@tag(["users"])
+async def unblock_user(uid: str):
+    """Unblock a user."""
+    principal = await require_user()
+    doc = await managed_user(uid, principal, "unblock")
+    return await apply(doc["_id"], {"blocked": False})

@@ -1,0 +1,244 @@
+"""Users, passwords (argon2) and tokens (JWT): the logic of the auth plugin and its collections.
+
+Collections: `users`, and `auth_root` holding the one document that says who the root user is
+(claimed by _id, so two first users created at once cannot both become root).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from kernel.api import iso, now
+from kernel.errors import ApiError
+from kernel.security import Principal
+
+_hasher = PasswordHasher()
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+PASSWORD_RULE = "at least 8 characters with a letter and a digit or symbol"
+
+
+class UserError(ValueError):
+    """Input a user can fix (taken email, weak password); carries the field it is about."""
+
+    def __init__(self, field: str, reason: str, status: int = 422) -> None:
+        super().__init__(f"{field} {reason}")
+        self.field = field
+        self.reason = reason
+        self.status = status
+
+    def api(self) -> ApiError:
+        return ApiError(self.status, str(self), fields={self.field: self.reason})
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise UserError("email", "is not an email address")
+    return email
+
+
+def check_password(password: str) -> str:
+    weak = (
+        len(password) < 8
+        or len(password) > 256
+        or not re.search(r"[^\W\d_]", password)
+        or not re.search(r"[\d\W_]", password)
+    )
+    if weak:
+        raise UserError("password", f"is too weak: use {PASSWORD_RULE}")
+    return password
+
+
+def public_user(doc: dict) -> dict:
+    perms = doc.get("permissions") or {}
+    return {
+        "id": str(doc["_id"]),
+        "email": doc["email"],
+        "name": doc.get("name", ""),
+        "avatar": doc.get("avatar"),
+        "isRoot": bool(doc.get("isRoot")),
+        "blocked": bool(doc.get("blocked")),
+        "permissions": {
+            "createProjects": bool(perms.get("createProjects")),
+            "manageUsers": bool(perms.get("manageUsers")),
+            "projects": list(perms.get("projects", [])),
+        },
+        "created": iso(doc.get("created")),
+        "updated": iso(doc.get("updated")),
+    }
+
+
+def principal_for(doc: dict) -> Principal:
+    user = public_user(doc)
+    return Principal(
+        kind="user", id=user["id"], user=user, is_root=user["isRoot"], permissions=user["permissions"]
+    )
+
+
+class UserService:
+    def __init__(self, db, storage_path: Path, jwt_secret: str, jwt_expiration: float) -> None:
+        self.users = db["users"]
+        self.root_claims = db["auth_root"]
+        self.avatars = Path(storage_path) / "avatars"
+        self.jwt_secret = jwt_secret
+        self.jwt_expiration = jwt_expiration
+
+    async def ensure_indexes(self) -> None:
+        await self.users.create_index("email", unique=True)
+
+    async def count(self) -> int:
+        return await self.users.count_documents({})
+
+    async def get(self, uid: ObjectId) -> dict | None:
+        return await self.users.find_one({"_id": uid})
+
+    async def create(self, email: str, password: str, name: str = "", permissions: dict | None = None) -> dict:
+        """A new user; the very first one becomes root."""
+        email = normalize_email(email)
+        check_password(password)
+        if await self.users.find_one({"email": email}, {"_id": 1}):
+            raise UserError("email", "is taken", status=409)
+        uid = ObjectId()
+        is_root = await self._claim_root(uid)
+        stamp = now()
+        doc = {
+            "_id": uid,
+            "email": email,
+            "name": name.strip(),
+            "passwordHash": await asyncio.to_thread(_hasher.hash, password),
+            "avatar": None,
+            "isRoot": is_root,
+            "blocked": False,
+            "permissions": _permissions(permissions),
+            "tokenVersion": 0,
+            "created": stamp,
+            "updated": stamp,
+        }
+        try:
+            await self.users.insert_one(doc)
+        except DuplicateKeyError:
+            if is_root:
+                await self.root_claims.delete_one({"_id": "root", "userId": uid})
+            raise UserError("email", "is taken", status=409) from None
+        return doc
+
+    async def _claim_root(self, uid: ObjectId) -> bool:
+        try:
+            await self.root_claims.insert_one({"_id": "root", "userId": uid})
+            return True
+        except DuplicateKeyError:
+            return False
+
+    async def update(self, uid: ObjectId, changes: dict) -> dict | None:
+        """Apply checked changes: email, name, password, permissions, blocked, avatar."""
+        update: dict = {"updated": now()}
+        increment = {}
+        if "email" in changes:
+            update["email"] = normalize_email(changes["email"])
+        if "name" in changes:
+            update["name"] = changes["name"].strip()
+        if "permissions" in changes:
+            update["permissions"] = _permissions(changes["permissions"])
+        if "blocked" in changes:
+            update["blocked"] = bool(changes["blocked"])
+        if "avatar" in changes:
+            update["avatar"] = changes["avatar"]
+        if "password" in changes:
+            check_password(changes["password"])
+            update["passwordHash"] = await asyncio.to_thread(_hasher.hash, changes["password"])
+            increment["tokenVersion"] = 1  # every token issued before stops working
+        operation = {"$set": update}
+        if increment:
+            operation["$inc"] = increment
+        try:
+            return await self.users.find_one_and_update(
+                {"_id": uid}, operation, return_document=ReturnDocument.AFTER
+            )
+        except DuplicateKeyError:
+            raise UserError("email", "is taken", status=409) from None
+
+    async def delete(self, uid: ObjectId) -> None:
+        await self.users.delete_one({"_id": uid})
+        (self.avatars / f"{uid}.png").unlink(missing_ok=True)
+
+    async def verify_login(self, email: str, password: str) -> dict | None:
+        doc = await self.users.find_one({"email": email.strip().lower()})
+        if doc is None:
+            # Hash anyway so that unknown emails take as long as wrong passwords.
+            await asyncio.to_thread(_hasher.hash, password)
+            return None
+        if not await self.password_matches(doc, password):
+            return None
+        return doc
+
+    async def password_matches(self, doc: dict, password: str) -> bool:
+        try:
+            return await asyncio.to_thread(_hasher.verify, doc["passwordHash"], password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def issue_token(self, doc: dict) -> str:
+        issued = now()
+        claims = {
+            "sub": str(doc["_id"]),
+            "tv": doc.get("tokenVersion", 0),
+            "iat": issued,
+            "exp": issued + timedelta(seconds=self.jwt_expiration),
+        }
+        return jwt.encode(claims, self.jwt_secret, algorithm="HS256")
+
+    async def user_for_token(self, token: str) -> dict:
+        """The user a bearer token speaks for; ApiError(401) with the reason otherwise."""
+        try:
+            claims = jwt.decode(token, self.jwt_secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+        except jwt.ExpiredSignatureError:
+            raise ApiError(401, "the token has expired; sign in again", code="token_expired") from None
+        except jwt.InvalidTokenError:
+            raise ApiError(401, "the token is not valid", code="invalid_token") from None
+        try:
+            uid = ObjectId(claims["sub"])
+        except (InvalidId, TypeError):
+            raise ApiError(401, "the token is not valid", code="invalid_token") from None
+        doc = await self.get(uid)
+        if doc is None:
+            raise ApiError(401, "the token's user no longer exists", code="invalid_token")
+        if doc.get("blocked"):
+            raise ApiError(401, "this user is blocked", code="user_blocked")
+        if claims.get("tv", 0) != doc.get("tokenVersion", 0):
+            raise ApiError(401, "the token was revoked (the password changed); sign in again", code="token_revoked")
+        return doc
+
+
+def _permissions(value: dict | None) -> dict:
+    value = value or {}
+    return {
+        "createProjects": bool(value.get("createProjects", False)),
+        "manageUsers": bool(value.get("manageUsers", False)),
+        "projects": sorted(set(value.get("projects", []))),
+    }
+
+
+def load_or_create_secret(configured: str, storage_path: Path) -> str:
+    """jwt.secret from settings, or a random one kept in {storage}/jwt-secret across restarts."""
+    if configured:
+        return configured
+    path = Path(storage_path) / "jwt-secret"
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

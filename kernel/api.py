@@ -1,0 +1,162 @@
+"""What every REST route shares: JSON bodies checked by pydantic models, list pagination, ids, times.
+
+`@body(Model)` both documents the request in the OpenAPI document (Quart-Schema) and validates
+it. It parses the body as JSON whatever the Content-Type says, so `curl -d '{...}'` works.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from functools import wraps
+from typing import Any, TypeVar
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pydantic import BaseModel, ConfigDict, ValidationError
+from quart import request
+from quart_schema import document_querystring, document_request
+
+from .errors import ApiError
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_PER_PAGE = 500
+
+
+class Schema(BaseModel):
+    """Base of request models: unknown fields are refused, so a typo is a 422, not silence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def fields_of(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "body"
+        fields.setdefault(key, error["msg"].removeprefix("Value error, "))
+    return fields
+
+
+def validation_error(exc: ValidationError) -> ApiError:
+    fields = fields_of(exc)
+    first = next(iter(fields.items()))
+    return ApiError(422, f"{first[0]}: {first[1]}", fields=fields)
+
+
+async def read_json() -> Any:
+    raw = await request.get_data(as_text=False)
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(400, f"the body is not valid JSON: {exc}", code="malformed_json") from None
+
+
+def load_model(model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise ApiError(400, "the body must be a JSON object", code="malformed_json")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+
+
+def body(model: type[M]) -> Callable:
+    """Validate the JSON body against `model`; the route receives it as `data=`."""
+
+    def decorator(func: Callable[..., Awaitable]) -> Callable:
+        @wraps(func)
+        async def wrapper(*args, **kwargs):
+            return await func(*args, data=load_model(model, await read_json()), **kwargs)
+
+        return document_request(model)(wrapper)
+
+    return decorator
+
+
+def query(model: type[M]) -> Callable:
+    """Validate the query string against `model`; the route receives it as `params=`."""
+
+    def decorator(func: Callable[..., Awaitable]) -> Callable:
+        @wraps(func)
+        async def wrapper(*args, **kwargs):
+            values = {key: request.args.get(key) for key in request.args}
+            try:
+                params = model.model_validate(values)
+            except ValidationError as exc:
+                raise validation_error(exc) from None
+            return await func(*args, params=params, **kwargs)
+
+        return document_querystring(model)(wrapper)
+
+    return decorator
+
+
+class PageQuery(BaseModel):
+    page: int = 1
+    perPage: int = 30
+
+
+def page_params() -> PageQuery:
+    """?page=&perPage= from the current request, checked."""
+    fields = {}
+    values = {}
+    for key, default, high in (("page", 1, None), ("perPage", 30, MAX_PER_PAGE)):
+        raw = request.args.get(key, default)
+        try:
+            values[key] = int(raw)
+        except (TypeError, ValueError):
+            fields[key] = "must be a whole number"
+            continue
+        if values[key] < 1 or (high and values[key] > high):
+            fields[key] = f"must be between 1 and {high}" if high else "must be 1 or more"
+    if fields:
+        key, reason = next(iter(fields.items()))
+        raise ApiError(422, f"{key}: {reason}", fields=fields)
+    return PageQuery(**values)
+
+
+async def paginate(
+    collection,
+    filter: dict,
+    serialize: Callable[[dict], Any],
+    sort: list[tuple[str, int]] | None = None,
+) -> dict:
+    """One page of `collection.find(filter)` in the list envelope of the REST conventions."""
+    params = page_params()
+    total = await collection.count_documents(filter)
+    cursor = collection.find(filter)
+    cursor = cursor.sort(sort or [("_id", 1)])
+    cursor = cursor.skip((params.page - 1) * params.perPage).limit(params.perPage)
+    items = [serialize(doc) async for doc in cursor]
+    return {
+        "items": items,
+        "page": params.page,
+        "perPage": params.perPage,
+        "totalItems": total,
+        "totalPages": (total + params.perPage - 1) // params.perPage,
+    }
+
+
+def object_id(value: str, what: str) -> ObjectId:
+    """A path id as an ObjectId; anything that is not one cannot exist, so it is a 404."""
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        raise ApiError(404, f"{what} not found") from None
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with milliseconds and a Z, as every API time is written."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

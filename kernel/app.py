@@ -1,0 +1,98 @@
+"""The Quart app factory: plugins' blueprints, the error envelope, OpenAPI, the built UI at /."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from quart import Quart, send_from_directory
+from quart_schema import QuartSchema, hide
+from werkzeug.routing import PathConverter
+
+from .db import Database
+from .errors import install_error_handlers
+from .plugins import PluginManager, await_me_maybe, build_plugin_manager, own_version
+from .settings import Settings
+from .system_routes import blueprint as system_blueprint
+
+UI_DIST = Path(__file__).resolve().parent.parent / "ui" / "dist"
+
+
+@dataclass
+class Kernel:
+    """What the kernel shares with plugins through `current_app.m3m`."""
+
+    settings: Settings
+    pm: PluginManager
+    db: Database
+
+
+def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager | None = None) -> Quart:
+    """Build the app; `db_uri` is the resolved database (the embedded one's, for "embedded")."""
+    app = Quart("m3m")
+    app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body
+    pm = pm or build_plugin_manager(settings.plugins.blocked)
+    uri = db_uri or settings.mongodb.uri
+    if uri == "embedded":
+        raise ValueError("create_app needs the embedded database's URI; see kernel.db.resolve_uri")
+    app.m3m = Kernel(settings=settings, pm=pm, db=Database(uri, settings.mongodb.database, settings.mongodb.timeout))
+
+    QuartSchema(
+        app,
+        openapi_path="/api/openapi.json",
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+        swagger_ui_path=None,
+        info={"title": "m3m", "version": own_version()},
+        security_schemes={
+            "bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"},
+            "apiKey": {"type": "apiKey", "in_": "header", "name": "X-API-Key"},
+        },
+    )
+    app.json.sort_keys = False  # keep documents in the order the code builds them
+    install_error_handlers(app)
+    app.register_blueprint(system_blueprint)
+    for blueprints in pm.hook.m3m_blueprints(app=app):
+        for blueprint in blueprints or ():
+            app.register_blueprint(blueprint)
+    _serve_ui(app)
+
+    @app.before_serving
+    async def _startup():
+        await app.m3m.db.check()
+        for result in pm.hook.m3m_startup(app=app):
+            await await_me_maybe(result)
+
+    @app.after_serving
+    async def _shutdown():
+        for result in pm.hook.m3m_shutdown(app=app):
+            await await_me_maybe(result)
+        await app.m3m.db.close()
+
+    return app
+
+
+class UiPathConverter(PathConverter):
+    """A path that is not the REST API's nor a service's, so /api/* keeps real 404s and 405s."""
+
+    regex = r"(?!api(?:/|$)|bot-)[^/].*?"
+
+
+def _serve_ui(app: Quart) -> None:
+    """The built UI (ui/dist) at /, with client-side routes falling back to index.html."""
+    app.url_map.converters["ui_path"] = UiPathConverter
+
+    @app.route("/", defaults={"path": ""})
+    @hide
+    @app.route("/<ui_path:path>")
+    async def _ui(path: str):
+        if not (UI_DIST / "index.html").is_file():
+            return (
+                "<!doctype html><title>m3m</title><p>m3m is running. The web UI is not built;"
+                " the REST API is at <a href=/api/docs>/api/docs</a>.</p>",
+                200,
+                {"Content-Type": "text/html; charset=utf-8"},
+            )
+        if path and (UI_DIST / path).is_file():
+            return await send_from_directory(UI_DIST, path)
+        return await send_from_directory(UI_DIST, "index.html")

@@ -1,0 +1,154 @@
+"""The `m3m` command: serve, plugins, and whatever plugins add through m3m_cli (new-admin, ...)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from contextlib import asynccontextmanager
+from functools import cached_property
+
+import click
+
+from .db import Database, DatabaseUnavailable, resolve_uri
+from .embedded import EmbeddedError
+from .plugins import build_plugin_manager, describe_plugins
+from .settings import Settings, SettingsError, load_settings
+
+
+class CliContext:
+    """Shared by every command: the settings and a database opened for the command."""
+
+    def __init__(self, settings_file: str | None) -> None:
+        self.settings_file = settings_file
+
+    @cached_property
+    def settings(self) -> Settings:
+        try:
+            return load_settings(self.settings_file)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    @asynccontextmanager
+    async def database(self):
+        """The database for one command: the running embedded server's, or one started for it."""
+        try:
+            uri, embedded = resolve_uri(self.settings)
+        except EmbeddedError as exc:
+            raise click.ClickException(str(exc)) from None
+        database = Database(uri, self.settings.mongodb.database, self.settings.mongodb.timeout)
+        try:
+            await database.check()
+            yield database
+        except DatabaseUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            await database.close()
+            if embedded:
+                embedded.stop()
+
+
+class M3mGroup(click.Group):
+    """Plugins' commands are added when the group is first asked for its commands."""
+
+    _loaded = False
+
+    def _load_plugin_commands(self, ctx: click.Context) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        blocked = ()
+        try:
+            blocked = load_settings(ctx.params.get("settings_file")).plugins.blocked
+        except SettingsError:
+            pass  # the command itself will report the settings error
+        build_plugin_manager(blocked).hook.m3m_cli(cli=self)
+
+    def list_commands(self, ctx):
+        self._load_plugin_commands(ctx)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        self._load_plugin_commands(ctx)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=M3mGroup)
+@click.option(
+    "--settings",
+    "settings_file",
+    type=click.Path(dir_okay=False),
+    envvar="M3M_SETTINGS",
+    help="A TOML file whose keys override settings.toml.",
+)
+@click.pass_context
+def cli(ctx: click.Context, settings_file: str | None) -> None:
+    """m3m: write, version, run and observe small JavaScript services."""
+    ctx.obj = CliContext(settings_file)
+
+
+@cli.command()
+@click.pass_obj
+def serve(obj: CliContext) -> None:
+    """Start the server (and the embedded database when mongodb.uri is "embedded")."""
+    from .app import create_app
+
+    settings = obj.settings
+    _log_to_terminal()
+    try:
+        uri, embedded = resolve_uri(settings)
+    except EmbeddedError as exc:
+        raise click.ClickException(str(exc)) from None
+    if embedded:
+        click.echo(f"embedded database (nx-27017) at {uri}, data in {embedded.data_dir}")
+    try:
+        app = create_app(settings, uri)
+        asyncio.run(_serve(app, settings))
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if embedded:
+            embedded.stop()
+            click.echo("embedded database stopped")
+
+
+def _log_to_terminal() -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"))
+    logger = logging.getLogger("m3m")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+async def _serve(app, settings: Settings) -> None:
+    from hypercorn.asyncio import serve as hypercorn_serve
+    from hypercorn.config import Config
+
+    await app.m3m.db.check()  # one clear line now, rather than a failed lifespan later
+    config = Config()
+    config.bind = [f"{settings.server.host}:{settings.server.port}"]
+    config.accesslog = None
+    config.graceful_timeout = 5
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    click.echo(f"m3m is running at {settings.server.uri} (listening on {settings.server.host}:{settings.server.port})")
+    await hypercorn_serve(app, config, shutdown_trigger=stop.wait)
+
+
+@cli.command("plugins")
+@click.pass_obj
+def plugins_command(obj: CliContext) -> None:
+    """List the loaded plugins with their versions and hooks."""
+    for row in describe_plugins(build_plugin_manager(obj.settings.plugins.blocked)):
+        click.echo(f"{row['name']:<16} {row['source']:<10} {row['version']:<14} {', '.join(row['hooks'])}")
+
+
+def main() -> None:
+    cli(prog_name="m3m")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

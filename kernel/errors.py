@@ -1,0 +1,100 @@
+"""The one error envelope: {"error": {"code", "message", "fields"?}} for every failed request.
+
+Plugins raise ApiError (or a werkzeug HTTPException); anything else becomes a logged 500 whose
+response carries no stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from quart import Quart, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("m3m")
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+    504: "timeout",
+}
+
+
+class ApiError(Exception):
+    """An error a route wants the client to see, with its HTTP status."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or CODES.get(status, "error")
+        self.fields = fields
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, f"{what} not found")
+
+
+def forbidden(message: str = "you may not do this") -> ApiError:
+    return ApiError(403, message)
+
+
+def conflict(message: str, field: str | None = None) -> ApiError:
+    return ApiError(409, message, fields={field: message} if field else None)
+
+
+def invalid(field: str, reason: str) -> ApiError:
+    return ApiError(422, f"{field}: {reason}", fields={field: reason})
+
+
+def envelope(status: int, message: str, code: str | None = None, fields=None):
+    body = {"code": code or CODES.get(status, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    return response
+
+
+def install_error_handlers(app: Quart) -> None:
+    @app.errorhandler(ApiError)
+    async def _api_error(exc: ApiError):
+        return envelope(exc.status, exc.message, exc.code, exc.fields)
+
+    @app.errorhandler(HTTPException)
+    async def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = _HTTP_MESSAGES.get(status) or exc.description or exc.name
+        response = envelope(status, message)
+        if status == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    async def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return envelope(500, "internal error; the server log has the details")
+
+
+_HTTP_MESSAGES = {
+    400: "the request is malformed",
+    404: "nothing here",
+    405: "method not allowed here",
+    413: "the request body is too large",
+}

@@ -1,0 +1,176 @@
+"""Settings: settings.toml defaults, an optional user file, then M3M_* environment variables.
+
+dynaconf does the layering (M3M_SERVER__PORT=3100 overrides [server] port); pydantic checks the
+result, so a missing or malformed key stops start-up with one line naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from dynaconf import Dynaconf
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "settings.toml"
+SECTIONS = ("server", "mongodb", "jwt", "storage", "auth", "plugins", "runtime")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line meant for the terminal."""
+
+
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
+
+
+def parse_duration(value: Any) -> float:
+    """'250ms', '30s', '15m', '168h', '7d' or a number of seconds -> seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*", str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration like '30s', '15m' or '168h'")
+    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+def parse_size(value: Any) -> int:
+    """'512KB', '16MB', '1GB' or a number of bytes -> bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    match = re.fullmatch(r"\s*(\d+)\s*(b|kb|mb|gb)?\s*", str(value), re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{value!r} is not a size like '512KB' or '16MB'")
+    return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
+Size = Annotated[int, BeforeValidator(parse_size), Field(gt=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(_Section):
+    host: str
+    port: int = Field(ge=0, le=65535)
+    uri: str
+    max_body: Size
+
+    @model_validator(mode="after")
+    def _derive_uri(self):
+        # An empty uri follows host and port, so M3M_SERVER__PORT=3100 alone moves it too.
+        if not self.uri:
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+            self.uri = f"http://{host}:{self.port}"
+        self.uri = self.uri.rstrip("/")
+        return self
+
+
+class MongoSettings(_Section):
+    uri: str = Field(pattern=r"^(embedded|mongodb(\+srv)?://.+)$")
+    database: str = Field(pattern=r"^[A-Za-z0-9_-]{1,63}$")
+    timeout: Duration
+
+
+class JwtSettings(_Section):
+    secret: str
+    expiration: Duration
+
+
+class StorageSettings(_Section):
+    path: Path
+
+
+class AuthSettings(_Section):
+    avatar_max_size: Size
+
+
+class PluginSettings(_Section):
+    blocked: list[str]
+
+
+class RuntimeSettings(_Section):
+    delayed_pool_size: int = Field(ge=1, le=256)
+    memory_limit: Size
+    route_timeout: Duration
+    max_request_body: Size
+    shutdown_deadline: Duration
+    restart_backoff: Duration
+    restart_limit: int = Field(ge=0)
+    recycle_rss: Size
+    recycle_requests: int = Field(ge=1)
+
+
+class Settings(_Section):
+    # Unknown top-level sections are allowed: installed plugins may read their own.
+    model_config = ConfigDict(extra="allow")
+
+    server: ServerSettings
+    mongodb: MongoSettings
+    jwt: JwtSettings
+    storage: StorageSettings
+    auth: AuthSettings
+    plugins: PluginSettings
+    runtime: RuntimeSettings
+
+    source_file: Path | None = None
+
+
+def load_settings(settings_file: str | os.PathLike | None = None, **overrides: Any) -> Settings:
+    """Read the defaults, the user file (argument or M3M_SETTINGS), the environment, then overrides.
+
+    `overrides` take section dicts, e.g. load_settings(mongodb={"database": "x"}); tests use them.
+    """
+    settings_file = settings_file or os.environ.get("M3M_SETTINGS") or None
+    files = [str(DEFAULTS_FILE)]
+    if settings_file:
+        path = Path(settings_file)
+        if not path.is_file():
+            raise SettingsError(f"settings file not found: {path}")
+        files.append(str(path.resolve()))
+    try:
+        raw = Dynaconf(
+            envvar_prefix="M3M",
+            settings_files=files,
+            merge_enabled=True,
+            environments=False,
+            load_dotenv=False,
+        )
+        data = {key.lower(): value for key, value in raw.as_dict().items()}
+    except Exception as exc:  # dynaconf raises TOML parser errors of several types
+        raise SettingsError(f"settings could not be read: {_one_line(exc)}") from None
+    data.pop("settings", None)
+    for section, values in overrides.items():
+        data.setdefault(section, {}).update(values)
+    data = {key: _lower_keys(value) for key, value in data.items()}
+    data["source_file"] = Path(settings_file).resolve() if settings_file else None
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _lower_keys(value: Any) -> Any:
+    # dynaconf keeps the case of env overrides (M3M_SERVER__PORT -> PORT); our keys are lower case.
+    if isinstance(value, dict):
+        return {str(k).lower(): v for k, v in value.items()}
+    return value
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        return f"setting {key} is missing"
+    if error["type"] == "extra_forbidden":
+        return f"setting {key} is unknown"
+    reason = error["msg"].removeprefix("Value error, ")
+    return f"setting {key} is invalid: {reason} (got {error.get('input')!r})"
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,0 +1,62 @@
+"""The kernel's own endpoints: health, the loaded plugins and a docs page for the OpenAPI document."""
+
+from __future__ import annotations
+
+from html import escape
+
+from quart import Blueprint, current_app
+from quart_schema import tag
+
+from .errors import ApiError
+from .plugins import describe_plugins, own_version
+from .security import login_required
+
+blueprint = Blueprint("system", __name__)
+
+
+@blueprint.get("/api/health")
+@tag(["system"])
+async def health():
+    """Whether the server and its database answer."""
+    try:
+        await current_app.m3m.db.check()
+    except Exception:
+        raise ApiError(503, "the database does not answer", code="database_unavailable") from None
+    return {"status": "ok", "version": own_version()}
+
+
+@blueprint.get("/api/plugins")
+@tag(["system"])
+@login_required
+async def plugins():
+    """The loaded plugins: name, source (builtin or installed), version and the hooks they implement."""
+    return {"items": describe_plugins(current_app.m3m.pm)}
+
+
+@blueprint.get("/api/docs")
+@tag(["system"])
+async def docs():
+    """A readable page of the OpenAPI document, rendered here so it needs no CDN."""
+    spec = current_app.extensions["QUART_SCHEMA"].openapi_provider.schema()
+    spec = spec if isinstance(spec, dict) else spec.model_dump(by_alias=True, exclude_none=True)
+    rows = []
+    for path, operations in sorted(spec.get("paths", {}).items()):
+        for method, operation in operations.items():
+            summary = escape(operation.get("summary") or operation.get("description") or "")
+            tags = escape(", ".join(operation.get("tags", [])))
+            rows.append(
+                f"<tr><td><code>{method.upper()}</code></td><td><code>{escape(path)}</code></td>"
+                f"<td>{tags}</td><td>{summary}</td></tr>"
+            )
+    html = (
+        "<!doctype html><meta charset=utf-8><title>m3m API</title>"
+        "<style>body{font:14px system-ui;margin:2rem}td{padding:.2rem .6rem;border-bottom:1px solid #ddd}"
+        "code{font-size:13px}</style>"
+        f"<h1>m3m API {escape(own_version())}</h1>"
+        "<p>The machine-readable document: <a href=/api/openapi.json>/api/openapi.json</a>."
+        " Errors use the envelope <code>{\"error\": {\"code\", \"message\", \"fields\"}}</code>.</p>"
+        "<table><tr><th>Method</th><th>Path</th><th>Tag</th><th>What</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    return html, 200, {"Content-Type": "text/html; charset=utf-8"}
