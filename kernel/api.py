@@ -23,6 +23,7 @@ from .errors import ApiError
 M = TypeVar("M", bound=BaseModel)
 
 MAX_PER_PAGE = 500
+MAX_PAGE = 1_000_000
 
 
 class Schema(BaseModel):
@@ -53,6 +54,8 @@ async def read_json() -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}", code="malformed_json") from None
+    except RecursionError:  # json.loads of e.g. 5000 nested objects: bad input, not a 500
+        raise ApiError(400, "the body is JSON nested too deeply", code="malformed_json") from None
 
 
 def load_model(model: type[M], data: Any) -> M:
@@ -104,15 +107,16 @@ def page_params() -> PageQuery:
     """?page=&perPage= from the current request, checked."""
     fields = {}
     values = {}
-    for key, default, high in (("page", 1, None), ("perPage", 30, MAX_PER_PAGE)):
+    # page is capped too: skip() takes a 64-bit integer, and no list has a millionth page.
+    for key, default, high in (("page", 1, MAX_PAGE), ("perPage", 30, MAX_PER_PAGE)):
         raw = request.args.get(key, default)
         try:
             values[key] = int(raw)
         except (TypeError, ValueError):
             fields[key] = "must be a whole number"
             continue
-        if values[key] < 1 or (high and values[key] > high):
-            fields[key] = f"must be between 1 and {high}" if high else "must be 1 or more"
+        if not 1 <= values[key] <= high:
+            fields[key] = f"must be between 1 and {high}"
     if fields:
         key, reason = next(iter(fields.items()))
         raise ApiError(422, f"{key}: {reason}", fields=fields)
@@ -153,10 +157,13 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def iso(value: datetime | None) -> str | None:
+def iso(value: datetime | str | None) -> str | None:
     """ISO 8601 UTC with milliseconds and a Z, as every API time is written."""
     if value is None:
         return None
+    if isinstance(value, str):
+        # nx-27017 stores a datetime written by $set as text ('2025-01-01 12:00:00.123000', UTC).
+        value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

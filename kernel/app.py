@@ -7,6 +7,7 @@ from pathlib import Path
 
 from quart import Quart, send_from_directory
 from quart_schema import QuartSchema, hide
+from quart_schema.openapi import OpenAPIProvider
 from werkzeug.routing import PathConverter
 
 from .db import Database
@@ -39,6 +40,7 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
 
     QuartSchema(
         app,
+        openapi_provider_class=EnvelopeOpenAPIProvider,
         openapi_path="/api/openapi.json",
         redoc_ui_path=None,
         scalar_ui_path=None,
@@ -70,6 +72,43 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
         await app.m3m.db.close()
 
     return app
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    },
+}
+
+
+class EnvelopeOpenAPIProvider(OpenAPIProvider):
+    """Every operation gets a `default` response: the error envelope.
+
+    Why: Quart-Schema leaves `responses: {}` on routes without a documented response, and an
+    empty Responses Object is invalid OpenAPI (3.1 requires at least one entry).
+    """
+
+    def schema(self) -> dict:
+        spec = super().schema()
+        spec["components"]["schemas"].setdefault("Error", ERROR_SCHEMA)
+        default = {
+            "description": "An error in the envelope {error: {code, message, fields?}}",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for operations in spec["paths"].values():
+            for operation in operations.values():
+                operation.setdefault("responses", {}).setdefault("default", default)
+        return spec
 
 
 class UiPathConverter(PathConverter):

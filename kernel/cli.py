@@ -13,7 +13,7 @@ import click
 
 from .db import Database, DatabaseUnavailable, resolve_uri
 from .embedded import EmbeddedError
-from .plugins import build_plugin_manager, describe_plugins
+from .plugins import PluginError, build_plugin_manager, describe_plugins
 from .settings import Settings, SettingsError, load_settings
 
 
@@ -63,7 +63,11 @@ class M3mGroup(click.Group):
             blocked = load_settings(ctx.params.get("settings_file")).plugins.blocked
         except SettingsError:
             pass  # the command itself will report the settings error
-        build_plugin_manager(blocked).hook.m3m_cli(cli=self)
+        try:
+            pm = build_plugin_manager(blocked)
+        except PluginError as exc:
+            raise click.ClickException(str(exc)) from None
+        pm.hook.m3m_cli(cli=self)
 
     def list_commands(self, ctx):
         self._load_plugin_commands(ctx)
@@ -78,7 +82,9 @@ class M3mGroup(click.Group):
 @click.option(
     "--settings",
     "settings_file",
-    type=click.Path(dir_okay=False),
+    # No checks by click here: its usage error takes four lines; load_settings says it in one.
+    type=str,
+    metavar="FILE",
     envvar="M3M_SETTINGS",
     help="A TOML file whose keys override settings.toml.",
 )
@@ -92,6 +98,8 @@ def cli(ctx: click.Context, settings_file: str | None) -> None:
 @click.pass_obj
 def serve(obj: CliContext) -> None:
     """Start the server (and the embedded database when mongodb.uri is "embedded")."""
+    from hypercorn.utils import LifespanFailureError
+
     from .app import create_app
 
     settings = obj.settings
@@ -105,8 +113,11 @@ def serve(obj: CliContext) -> None:
     try:
         app = create_app(settings, uri)
         asyncio.run(_serve(app, settings))
-    except DatabaseUnavailable as exc:
+    except (DatabaseUnavailable, PluginError) as exc:
         raise click.ClickException(str(exc)) from None
+    except LifespanFailureError as exc:
+        # A startup hook raised: Quart has logged its traceback; say once, plainly, that we stop.
+        raise click.ClickException(f"the server did not start: {exc}") from None
     finally:
         if embedded:
             embedded.stop()
@@ -142,7 +153,11 @@ async def _serve(app, settings: Settings) -> None:
 @click.pass_obj
 def plugins_command(obj: CliContext) -> None:
     """List the loaded plugins with their versions and hooks."""
-    for row in describe_plugins(build_plugin_manager(obj.settings.plugins.blocked)):
+    try:
+        pm = build_plugin_manager(obj.settings.plugins.blocked)
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from None
+    for row in describe_plugins(pm):
         click.echo(f"{row['name']:<16} {row['source']:<10} {row['version']:<14} {', '.join(row['hooks'])}")
 
 

@@ -6,9 +6,10 @@ Keep query building that depends on server features here, so a gap of nx-27017 i
 from __future__ import annotations
 
 from pymongo import AsyncMongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .embedded import EmbeddedMongo
+from .errors import ApiError
 from .settings import Settings
 
 
@@ -52,3 +53,47 @@ def resolve_uri(settings: Settings) -> tuple[str, EmbeddedMongo | None]:
     if uri:
         return uri, None
     return embedded.start(timeout=max(settings.mongodb.timeout, 15)), embedded
+
+
+class ConcurrentChange(ApiError):
+    """The document kept changing under us: a 409, and the client tries again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, message, code="conflict")
+
+
+async def replace_fields(collection, filter: dict, fields, *, attempts: int = 10) -> dict | None:
+    """Change fields of the one document matching `filter`; returns it after the change, None
+    when nothing matches, DuplicateKeyError when a unique index refuses the change.
+
+    `fields` is a dict, or a function of the current document giving the dict. The document is
+    written back whole with replace_one, guarded by its `revision` counter so that concurrent
+    changes cannot undo each other (ConcurrentChange after `attempts`). Not `$set`: nx-27017
+    stores a `$set` datetime as text and a boolean as 0/1 (docs/database.md).
+    """
+    for _ in range(attempts):
+        doc = await collection.find_one(filter)
+        if doc is None:
+            return None
+        revision = doc.get("revision")
+        guard = {"_id": doc["_id"], "revision": revision if revision is not None else {"$exists": False}}
+        changes = fields(doc) if callable(fields) else fields
+        new = {**doc, **changes, "revision": (revision or 0) + 1}
+        if (await collection.replace_one(guard, new)).matched_count:
+            return new
+    raise ConcurrentChange(f"{collection.name} document kept changing; try again")
+
+
+async def put_document(collection, key: dict, fields: dict) -> dict:
+    """Create the document identified by `key` (unique) with `fields`, or change those fields."""
+    for _ in range(10):
+        doc = await replace_fields(collection, key, fields)
+        if doc is not None:
+            return doc
+        doc = {**key, **fields, "revision": 0}
+        try:
+            await collection.insert_one(doc)
+            return doc
+        except DuplicateKeyError:
+            continue  # created by a concurrent writer: change it instead
+    raise ConcurrentChange(f"{collection.name} document kept changing; try again")

@@ -110,6 +110,9 @@ class EmbeddedMongo:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent,
+                # Its own session: Ctrl-C in a terminal signals the whole foreground group, and the
+                # database must outlive the server's shutdown hooks; stop() ends it afterwards.
+                start_new_session=True,
             )
             uri = f"mongodb://127.0.0.1:{port}"
             deadline = time.monotonic() + timeout

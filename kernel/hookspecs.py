@@ -33,3 +33,25 @@ def m3m_cli(cli):
 def m3m_authenticate(request, app):
     """Return a Principal for the request's credentials, None if they are not this plugin's, or
     raise ApiError(401) for credentials that are this plugin's but invalid; may be async."""
+
+
+@hookspec
+def m3m_resolve_project(app, ref):
+    """Return the project named by `ref` (its id or slug) as a dict with at least id, slug, name
+    and members (user ids), or None when this plugin does not know it; may be async."""
+
+
+@hookspec
+def m3m_project_deleted(app, project_id):
+    """Remove everything this plugin keeps for the deleted project `project_id`; may be async."""
+
+
+@hookspec
+def m3m_runtime_state(app, project_id):
+    """Return the project's runtime state as {release, running}, or None from plugins that do
+    not run services; may be async."""
+
+
+@hookspec
+def m3m_release(app, project_id, version):
+    """Return the project's release `version` as {version, code}, or None; may be async."""

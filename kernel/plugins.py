@@ -15,7 +15,13 @@ import pluggy
 from . import hookspecs
 
 # Every feature is one of these packages; the kernel itself knows none of them.
-BUILTIN_PLUGINS = ("builtin_plugins.auth",)
+BUILTIN_PLUGINS = (
+    "builtin_plugins.auth",
+    "builtin_plugins.projects",
+    "builtin_plugins.goals",
+    "builtin_plugins.env",
+    "builtin_plugins.pipeline",
+)
 
 ENTRY_POINT_GROUP = "m3m"
 
@@ -25,6 +31,10 @@ def own_version() -> str:
         return version("m3m")
     except PackageNotFoundError:
         return "0.0.0+source"
+
+
+class PluginError(Exception):
+    """A plugin could not be loaded; the message is one line naming it."""
 
 
 class PluginManager(pluggy.PluginManager):
@@ -52,10 +62,23 @@ def build_plugin_manager(blocked: list[str] | tuple[str, ...] = ()) -> PluginMan
             continue
         if pm.has_plugin(ep.name):
             continue
-        pm.register(ep.load(), name=ep.name)
+        try:
+            pm.register(ep.load(), name=ep.name)
+        except Exception as exc:  # a broken installed plugin: one line naming it, not a traceback
+            raise PluginError(
+                f"plugin {ep.name} ({ep.value}, entry point group {ENTRY_POINT_GROUP}) could not be"
+                f" loaded: {_one_line(exc)}; fix or uninstall it, or add it to plugins.blocked"
+            ) from None
         pm.sources[ep.name] = ("installed", ep.dist.version if ep.dist else "unknown")
-    pm.check_pending()
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:  # e.g. a misspelt hook name
+        raise PluginError(f"plugin {pm.get_name(exc.plugin)}: {_one_line(exc)}") from None
     return pm
+
+
+def _one_line(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
 def describe_plugins(pm: PluginManager) -> list[dict]:
@@ -70,8 +93,35 @@ def describe_plugins(pm: PluginManager) -> list[dict]:
     return rows
 
 
+def app_service(key: str, factory, app=None):
+    """The app's one instance of a plugin's service, made by factory(app) on first use, so that
+    plugins keep no module-level state. `app` defaults to the current app (inside a request)."""
+    if app is None:
+        from quart import current_app
+
+        app = current_app._get_current_object()
+    if key not in app.extensions:
+        app.extensions[key] = factory(app)
+    return app.extensions[key]
+
+
 async def await_me_maybe(value):
     """Hooks may return plain values or awaitables; this gives the value either way."""
     if inspect.isawaitable(value):
         return await value
     return value
+
+
+async def first_result(results: list):
+    """The first non-None of a hook's results, awaited in plugin order. A hook call returns every
+    plugin's coroutine at once; those not needed (or left by an error) are closed, not leaked."""
+    try:
+        for result in results:
+            value = await await_me_maybe(result)
+            if value is not None:
+                return value
+        return None
+    finally:
+        for result in results:
+            if inspect.iscoroutine(result):
+                result.close()  # a no-op for the ones already awaited

@@ -11,7 +11,7 @@ from functools import wraps
 from quart import current_app, g, request
 
 from .errors import ApiError
-from .plugins import await_me_maybe
+from .plugins import first_result
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,8 @@ class Principal:
 
 async def current_principal() -> Principal | None:
     if "m3m_principal" not in g:
-        principal = None
         app = current_app._get_current_object()
-        for result in app.m3m.pm.hook.m3m_authenticate(request=request, app=app):
-            principal = await await_me_maybe(result)
-            if principal is not None:
-                break
-        g.m3m_principal = principal
+        g.m3m_principal = await first_result(app.m3m.pm.hook.m3m_authenticate(request=request, app=app))
     return g.m3m_principal
 
 

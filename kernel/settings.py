@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +16,6 @@ from dynaconf import Dynaconf
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "settings.toml"
-SECTIONS = ("server", "mongodb", "jwt", "storage", "auth", "plugins", "runtime")
 
 
 class SettingsError(Exception):
@@ -46,6 +46,14 @@ def parse_size(value: Any) -> int:
     return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]
 
 
+def _no_bool(value: Any) -> Any:
+    # bool is an int to pydantic: without this M3M_SERVER__PORT=true would become port 1.
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_no_bool)]
 Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
 Size = Annotated[int, BeforeValidator(parse_size), Field(gt=0)]
 
@@ -56,7 +64,7 @@ class _Section(BaseModel):
 
 class ServerSettings(_Section):
     host: str
-    port: int = Field(ge=0, le=65535)
+    port: Int = Field(ge=0, le=65535)
     uri: str
     max_body: Size
 
@@ -93,16 +101,20 @@ class PluginSettings(_Section):
     blocked: list[str]
 
 
+class PipelineSettings(_Section):
+    max_code_size: Size
+
+
 class RuntimeSettings(_Section):
-    delayed_pool_size: int = Field(ge=1, le=256)
+    delayed_pool_size: Int = Field(ge=1, le=256)
     memory_limit: Size
     route_timeout: Duration
     max_request_body: Size
     shutdown_deadline: Duration
     restart_backoff: Duration
-    restart_limit: int = Field(ge=0)
+    restart_limit: Int = Field(ge=0)
     recycle_rss: Size
-    recycle_requests: int = Field(ge=1)
+    recycle_requests: Int = Field(ge=1)
 
 
 class Settings(_Section):
@@ -115,6 +127,7 @@ class Settings(_Section):
     storage: StorageSettings
     auth: AuthSettings
     plugins: PluginSettings
+    pipeline: PipelineSettings
     runtime: RuntimeSettings
 
     source_file: Path | None = None
@@ -129,8 +142,7 @@ def load_settings(settings_file: str | os.PathLike | None = None, **overrides: A
     files = [str(DEFAULTS_FILE)]
     if settings_file:
         path = Path(settings_file)
-        if not path.is_file():
-            raise SettingsError(f"settings file not found: {path}")
+        _check_file(path)
         files.append(str(path.resolve()))
     try:
         raw = Dynaconf(
@@ -152,6 +164,27 @@ def load_settings(settings_file: str | os.PathLike | None = None, **overrides: A
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None
+
+
+def _check_file(path: Path) -> None:
+    """The user's file exists, is readable and is TOML; else one line naming the file.
+
+    dynaconf's own parse errors do not say which file they come from, so read it here first.
+    """
+    if path.is_dir():
+        raise SettingsError(f"settings file {path} is a directory, not a TOML file")
+    if not path.exists():
+        raise SettingsError(f"settings file not found: {path}")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise SettingsError(f"settings file {path} cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"settings file {path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {path} is not valid TOML: {_one_line(exc)}") from None
 
 
 def _lower_keys(value: Any) -> Any:

@@ -7,6 +7,7 @@ from html import escape
 from quart import Blueprint, current_app
 from quart_schema import tag
 
+from .colors import COLORS
 from .errors import ApiError
 from .plugins import describe_plugins, own_version
 from .security import login_required
@@ -60,3 +61,10 @@ async def docs():
         + "</table>"
     )
     return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+@blueprint.get("/api/colors")
+@tag(["system"])
+async def colors():
+    """The 16 named colors projects and goals may carry (or null)."""
+    return {"items": [{"name": name, "hex": value} for name, value in COLORS.items()]}

@@ -14,13 +14,16 @@ def m3m_blueprints(app):
 async def m3m_startup(app):
     from .routes import users
 
-    await users().ensure_indexes()
-    if await users().count() == 0:
+    await users(app).ensure_indexes()
+    if await users(app).count() == 0:
         print(
             "No users yet. Create the root admin in another shell:\n"
             "    m3m new-admin EMAIL PASSWORD",
             flush=True,
         )
+    else:
+        uri = app.m3m.settings.server.uri
+        print(f"Sign in at {uri} with an admin's email and password (POST {uri}/api/auth/login).", flush=True)
 
 
 @hookimpl
@@ -32,7 +35,7 @@ async def m3m_authenticate(request, app):
     from .routes import users
     from .service import principal_for
 
-    return principal_for(await users().user_for_token(token.strip()))
+    return principal_for(await users(app).user_for_token(token.strip()))
 
 
 @hookimpl
@@ -40,3 +43,10 @@ def m3m_cli(cli):
     from .cli import new_admin
 
     cli.add_command(new_admin)
+
+
+@hookimpl
+async def m3m_project_deleted(app, project_id):
+    from .routes import users
+
+    await users(app).forget_project(project_id)

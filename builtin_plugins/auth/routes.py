@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 from typing import Annotated
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import Field, StringConstraints
 from quart import Blueprint, current_app, request, send_file
 from quart_schema import tag
 
 from kernel.api import Schema, body, now, object_id, paginate
-from kernel.errors import ApiError, forbidden, invalid, not_found
+from kernel.errors import ApiError, envelope, forbidden, invalid, not_found
+from kernel.plugins import app_service
 from kernel.security import Principal, require_user
 
 from .service import UserError, UserService, load_or_create_secret, public_user
@@ -22,6 +23,8 @@ Name = Annotated[str, StringConstraints(max_length=100)]
 Email = Annotated[str, StringConstraints(min_length=3, max_length=254)]
 ProjectId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{24}$")]
 AVATAR_SIDE = 256
+# Only these decoders run on uploads: Pillow would also open EPS (through Ghostscript), BMP, TIFF...
+AVATAR_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 PAST = {"delete": "deleted", "block": "blocked"}
 
 
@@ -59,16 +62,14 @@ class UserPatch(Schema):
     permissions: Permissions | None = None
 
 
-def users() -> UserService:
-    """The app's UserService, made on first use (the JWT secret may need creating)."""
-    app = current_app._get_current_object()
-    service = app.extensions.get("m3m.auth")
-    if service is None:
-        settings = app.m3m.settings
-        secret = load_or_create_secret(settings.jwt.secret, settings.storage.path)
-        service = UserService(app.m3m.db, settings.storage.path, secret, settings.jwt.expiration)
-        app.extensions["m3m.auth"] = service
-    return service
+def _make_service(app) -> UserService:
+    settings = app.m3m.settings
+    secret = load_or_create_secret(settings.jwt.secret, settings.storage.path)  # may create it
+    return UserService(app.m3m.db, settings.storage.path, secret, settings.jwt.expiration)
+
+
+def users(app=None) -> UserService:
+    return app_service("m3m.auth", _make_service, app)
 
 
 def can_manage_users(principal: Principal) -> bool:
@@ -155,7 +156,14 @@ async def upload_avatar():
     """Upload your avatar (multipart field `file`: PNG, JPEG, GIF or WEBP); stored as a 256px PNG."""
     principal = await require_user()
     limit = current_app.m3m.settings.auth.avatar_max_size
-    request.max_content_length = limit + 64 * 1024  # room for the multipart envelope
+    # Refuse a body that cannot fit before reading it (64 KB of room for the multipart envelope);
+    # setting request.max_content_length here is too late, Quart sized the body at its start.
+    # Connection: close, because Hypercorn drops a keep-alive connection whose request body was
+    # not read without saying so, and a client reusing it would fail on its next request.
+    if (request.content_length or 0) > limit + 64 * 1024:
+        response = envelope(413, f"the avatar is larger than {limit} bytes")
+        response.headers["Connection"] = "close"
+        return response
     files = await request.files
     upload = files.get("file")
     if upload is None:
@@ -164,16 +172,18 @@ async def upload_avatar():
     if len(raw) > limit:
         raise ApiError(413, f"the avatar is larger than {limit} bytes")
     try:
-        image = Image.open(io.BytesIO(raw))
+        image = Image.open(io.BytesIO(raw), formats=AVATAR_FORMATS)
         if image.width * image.height > 40_000_000:
             raise invalid("file", "the image has too many pixels")
         image.thumbnail((AVATAR_SIDE, AVATAR_SIDE))
+        image = ImageOps.exif_transpose(image)  # phone photos are stored sideways with an EXIF Orientation
         image = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError, SyntaxError, EOFError):
+        # Pillow reports a broken PNG chunk with SyntaxError and some truncations with EOFError.
         raise invalid("file", "is not an image (PNG, JPEG, GIF or WEBP)") from None
     users().avatars.mkdir(parents=True, exist_ok=True)
     image.save(users().avatars / f"{principal.id}.png", format="PNG")
-    url = f"/api/users/{principal.id}/avatar?v={int(now().timestamp())}"
+    url = f"/api/users/{principal.id}/avatar?v={int(now().timestamp() * 1000)}"  # ms: a new URL per upload
     return await apply(object_id(principal.id, "user"), {"avatar": url})
 
 

@@ -17,10 +17,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from kernel.api import iso, now
+from kernel.db import replace_fields
 from kernel.errors import ApiError
 from kernel.security import Principal
 
@@ -123,6 +123,7 @@ class UserService:
             "blocked": False,
             "permissions": _permissions(permissions),
             "tokenVersion": 0,
+            "revision": 0,
             "created": stamp,
             "updated": stamp,
         }
@@ -143,31 +144,48 @@ class UserService:
 
     async def update(self, uid: ObjectId, changes: dict) -> dict | None:
         """Apply checked changes: email, name, password, permissions, blocked, avatar."""
-        update: dict = {"updated": now()}
-        increment = {}
+        fields: dict = {}
         if "email" in changes:
-            update["email"] = normalize_email(changes["email"])
+            fields["email"] = normalize_email(changes["email"])
         if "name" in changes:
-            update["name"] = changes["name"].strip()
+            fields["name"] = changes["name"].strip()
         if "permissions" in changes:
-            update["permissions"] = _permissions(changes["permissions"])
+            fields["permissions"] = _permissions(changes["permissions"])
         if "blocked" in changes:
-            update["blocked"] = bool(changes["blocked"])
+            fields["blocked"] = bool(changes["blocked"])
         if "avatar" in changes:
-            update["avatar"] = changes["avatar"]
+            fields["avatar"] = changes["avatar"]
         if "password" in changes:
             check_password(changes["password"])
-            update["passwordHash"] = await asyncio.to_thread(_hasher.hash, changes["password"])
-            increment["tokenVersion"] = 1  # every token issued before stops working
-        operation = {"$set": update}
-        if increment:
-            operation["$inc"] = increment
+            fields["passwordHash"] = await asyncio.to_thread(_hasher.hash, changes["password"])
+        # A new password or a block ends every session: tokens carry the version they were issued
+        # under. Unblocking does not bring the old tokens back; the user signs in again.
+        revoke = "password" in changes or fields.get("blocked") is True
+
+        def change(doc: dict) -> dict:
+            new = {**fields, "updated": now()}
+            if revoke:
+                new["tokenVersion"] = doc.get("tokenVersion", 0) + 1
+            return new
+
         try:
-            return await self.users.find_one_and_update(
-                {"_id": uid}, operation, return_document=ReturnDocument.AFTER
-            )
+            return await replace_fields(self.users, {"_id": uid}, change)
         except DuplicateKeyError:
             raise UserError("email", "is taken", status=409) from None
+
+    async def forget_project(self, project_id: str) -> None:
+        """Take a deleted project out of every user's granted projects."""
+        async for doc in self.users.find({"permissions.projects": project_id}, {"_id": 1}):
+            await replace_fields(
+                self.users,
+                {"_id": doc["_id"]},
+                lambda user: {
+                    "permissions": {
+                        **user["permissions"],
+                        "projects": [p for p in user["permissions"]["projects"] if p != project_id],
+                    }
+                },
+            )
 
     async def delete(self, uid: ObjectId) -> None:
         await self.users.delete_one({"_id": uid})

@@ -1,0 +1,24 @@
+"""Per-project environment variables, typed."""
+
+from kernel.hookspecs import hookimpl
+
+
+@hookimpl
+def m3m_blueprints(app):
+    from .routes import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+async def m3m_startup(app):
+    from .routes import env
+
+    await env(app).ensure_indexes()
+
+
+@hookimpl
+async def m3m_project_deleted(app, project_id):
+    from .routes import env
+
+    await env(app).delete_project(project_id)

@@ -1,0 +1,218 @@
+"""Pipeline REST endpoints (API.md "Pipeline"): branches, releases, the starter template."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from quart import Blueprint, current_app
+from quart_schema import tag
+
+from kernel.api import Schema, body
+from kernel.errors import ApiError, conflict, invalid, not_found
+from kernel.plugins import app_service, first_result
+from kernel.tenancy import require_project
+
+from .service import (
+    FIRST_BRANCH,
+    TAGS,
+    TEMPLATE,
+    PipelineError,
+    PipelineService,
+    check_branch,
+    parse_version,
+    public_branch,
+    public_release,
+)
+
+blueprint = Blueprint("pipeline", __name__)
+
+BranchName = Annotated[str, AfterValidator(check_branch)]
+Version = Annotated[str, StringConstraints(pattern=r"^\d{1,6}\.\d{1,6}$")]
+Tag = Literal["stable", "not-fix", "night-build", "develop"]
+
+
+class CodeIn(Schema):
+    code: str
+
+
+class Source(Schema):
+    """Exactly one of release or branch."""
+
+    release: Version | None = None
+    branch: BranchName | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.release is None) == (self.branch is None):
+            raise ValueError("give either release or branch")
+        return self
+
+    def as_dict(self) -> dict:
+        return {"release": self.release} if self.release else {"branch": self.branch}
+
+
+class BranchIn(Schema):
+    name: BranchName
+    from_: Source = Field(alias="from")
+
+
+class ReleaseIn(Schema):
+    branch: BranchName
+    bump: Literal["minor", "major"] = "minor"
+    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
+    tags: list[Tag] = Field(default_factory=list, max_length=len(TAGS))
+
+
+def pipeline(app=None) -> PipelineService:
+    return app_service("m3m.pipeline", lambda app: PipelineService(app.m3m.db), app)
+
+
+def refused(exc: PipelineError) -> ApiError:
+    return ApiError(exc.status, str(exc), fields={exc.field: str(exc)} if exc.field else None)
+
+
+async def runtime_state(project_id: str) -> dict:
+    """{activeRelease, running} from the runtime plugin (m3m_runtime_state); none loaded: nothing runs."""
+    app = current_app._get_current_object()
+    state = await first_result(app.m3m.pm.hook.m3m_runtime_state(app=app, project_id=project_id))
+    state = state or {}
+    return {"activeRelease": state.get("release"), "running": bool(state.get("running"))}
+
+
+def check_size(code: str) -> str:
+    limit = current_app.m3m.settings.pipeline.max_code_size
+    if len(code.encode()) > limit:
+        raise ApiError(413, f"the code is larger than {limit} bytes", fields={"code": f"at most {limit} bytes"})
+    return code
+
+
+@blueprint.get("/api/projects/<pid>/pipeline")
+@tag(["pipeline"])
+async def overview(pid: str):
+    """Branches, releases (newest first), the active release and whether it runs."""
+    project, _ = await require_project(pid)
+    state = await runtime_state(project["id"])
+    return {
+        "branches": [public_branch(doc, with_code=False) for doc in await pipeline().list_branches(project["id"])],
+        "releases": [
+            public_release(doc, state["activeRelease"], with_code=False)
+            for doc in await pipeline().list_releases(project["id"])
+        ],
+        **state,
+    }
+
+
+@blueprint.get("/api/projects/<pid>/pipeline/template")
+@tag(["pipeline"])
+async def template(pid: str):
+    """The starter code the editor shows while a project has no branch."""
+    await require_project(pid)
+    return {"code": TEMPLATE, "branch": FIRST_BRANCH}
+
+
+@blueprint.get("/api/projects/<pid>/pipeline/branches/<name>")
+@tag(["pipeline"])
+async def get_branch(pid: str, name: str):
+    project, _ = await require_project(pid)
+    doc = await pipeline().branch(project["id"], name)
+    if doc is None:
+        raise not_found("branch")
+    return public_branch(doc)
+
+
+@blueprint.put("/api/projects/<pid>/pipeline/branches/<name>")
+@tag(["pipeline"])
+@body(CodeIn)
+async def save_branch(pid: str, name: str, data: CodeIn):
+    """Save the draft; creates the branch if it is new (the first save makes "develop")."""
+    project, _ = await require_project(pid)
+    try:
+        check_branch(name)
+    except ValueError as exc:
+        raise invalid("name", str(exc)) from None
+    doc, created = await pipeline().save(project["id"], name, check_size(data.code))
+    return public_branch(doc), 201 if created else 200
+
+
+@blueprint.post("/api/projects/<pid>/pipeline/branches")
+@tag(["pipeline"])
+@body(BranchIn)
+async def create_branch(pid: str, data: BranchIn):
+    """A new branch from a release or from another branch."""
+    project, _ = await require_project(pid)
+    try:
+        doc = await pipeline().create_branch(project["id"], data.name, data.from_.as_dict())
+    except PipelineError as exc:
+        raise refused(exc) from None
+    return public_branch(doc), 201
+
+
+@blueprint.post("/api/projects/<pid>/pipeline/branches/<name>/reset")
+@tag(["pipeline"])
+@body(Source)
+async def reset_branch(pid: str, name: str, data: Source):
+    """Replace the branch's draft with a release's or another branch's code."""
+    project, _ = await require_project(pid)
+    try:
+        return public_branch(await pipeline().reset(project["id"], name, data.as_dict()))
+    except PipelineError as exc:
+        raise refused(exc) from None
+
+
+@blueprint.delete("/api/projects/<pid>/pipeline/branches/<name>")
+@tag(["pipeline"])
+async def delete_branch(pid: str, name: str):
+    """Delete a branch, never the last one."""
+    project, _ = await require_project(pid)
+    try:
+        await pipeline().delete_branch(project["id"], name)
+    except PipelineError as exc:
+        raise refused(exc) from None
+    return "", 204
+
+
+@blueprint.post("/api/projects/<pid>/pipeline/releases")
+@tag(["pipeline"])
+@body(ReleaseIn)
+async def create_release(pid: str, data: ReleaseIn):
+    """Release a branch's code: the first release is 1.0, then a minor or major bump."""
+    project, principal = await require_project(pid)
+    author = (
+        {"id": principal.id, "email": principal.user["email"], "name": principal.user["name"]}
+        if principal.user
+        else {"id": None, "email": None, "name": "API key"}
+    )
+    try:
+        doc = await pipeline().create_release(
+            project["id"], data.branch, data.bump, data.comment, sorted(set(data.tags)), author
+        )
+    except PipelineError as exc:
+        raise refused(exc) from None
+    state = await runtime_state(project["id"])
+    return public_release(doc, state["activeRelease"]), 201
+
+
+@blueprint.get("/api/projects/<pid>/pipeline/releases/<version>")
+@tag(["pipeline"])
+async def get_release(pid: str, version: str):
+    project, _ = await require_project(pid)
+    doc = await pipeline().release(project["id"], version) if parse_version(version) else None
+    if doc is None:
+        raise not_found("release")
+    return public_release(doc, (await runtime_state(project["id"]))["activeRelease"])
+
+
+@blueprint.delete("/api/projects/<pid>/pipeline/releases/<version>")
+@tag(["pipeline"])
+async def delete_release(pid: str, version: str):
+    """Delete a release; not the active one while the service runs (409)."""
+    project, _ = await require_project(pid)
+    doc = await pipeline().release(project["id"], version) if parse_version(version) else None
+    if doc is None:
+        raise not_found("release")
+    state = await runtime_state(project["id"])
+    if state["running"] and state["activeRelease"] == version:
+        raise conflict(f"release {version} is running; stop the service first")
+    await pipeline().delete_release(project["id"], version)
+    return "", 204

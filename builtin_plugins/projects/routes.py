@@ -1,0 +1,143 @@
+"""Projects REST endpoints (API.md "Projects")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+from quart import Blueprint, current_app
+from quart_schema import tag
+
+from kernel.plugins import app_service
+from kernel.api import Schema, body, object_id, paginate
+from kernel.colors import check_color
+from kernel.errors import ApiError, conflict, forbidden
+from kernel.plugins import await_me_maybe
+from kernel.security import require_principal, require_user
+from kernel.tenancy import require_project
+
+from .service import ProjectService, SlugTaken, check_slug, public_project
+
+blueprint = Blueprint("projects", __name__)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Slug = Annotated[str, AfterValidator(check_slug)]
+Color = Annotated[str | None, AfterValidator(check_color)]
+UserId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{24}$")]
+
+
+class ProjectIn(Schema):
+    name: Name
+    slug: Slug
+    color: Color = None
+
+
+class ProjectPatch(Schema):
+    # Omitted keys stay as they are; an explicit null name or slug is a 422 (defaults are not validated).
+    name: Name = None
+    slug: Slug = None
+    color: Color = None
+
+
+class MembersIn(Schema):
+    members: list[UserId] = Field(max_length=10000)
+
+
+def projects(app=None) -> ProjectService:
+    return app_service("m3m.projects", lambda app: ProjectService(app.m3m.db), app)
+
+
+def slug_taken() -> ApiError:
+    return conflict("is taken by another project", field="slug")
+
+
+@blueprint.get("/api/projects")
+@tag(["projects"])
+async def list_projects():
+    """The projects the caller may see (an API key sees its own project)."""
+    principal = await require_principal()
+    if principal.kind == "api_key":
+        query = {"_id": object_id(principal.project_id, "project")}
+    elif principal.is_root:
+        query = {}
+    else:
+        query = projects().visible_filter(principal.id, principal.permissions.get("projects", []))
+    return await paginate(projects().projects, query, public_project, sort=[("name", 1), ("_id", 1)])
+
+
+@blueprint.post("/api/projects")
+@tag(["projects"])
+@body(ProjectIn)
+async def create_project(data: ProjectIn):
+    """Create a project (needs createProjects); its creator becomes a member."""
+    principal = await require_user()
+    if not (principal.is_root or principal.permissions.get("createProjects")):
+        raise forbidden("creating projects needs the createProjects permission")
+    try:
+        doc = await projects().create(data.name, data.slug, data.color, principal.id)
+    except SlugTaken:
+        raise slug_taken() from None
+    return public_project(doc), 201
+
+
+@blueprint.get("/api/projects/<pid>")
+@tag(["projects"])
+async def get_project(pid: str):
+    """One project, by id or slug."""
+    project, _ = await require_project(pid)
+    return project
+
+
+@blueprint.patch("/api/projects/<pid>")
+@tag(["projects"])
+@body(ProjectPatch)
+async def update_project(pid: str, data: ProjectPatch):
+    """Rename, recolor or re-slug a project (slug stays unique)."""
+    project, _ = await require_project(pid, settings=True)
+    changes = data.model_dump(exclude_unset=True)
+    try:
+        doc = await projects().update(object_id(project["id"], "project"), changes)
+    except SlugTaken:
+        raise slug_taken() from None
+    return public_project(doc)
+
+
+@blueprint.delete("/api/projects/<pid>")
+@tag(["projects"])
+async def delete_project(pid: str):
+    """Delete a project and, through m3m_project_deleted, everything every feature keeps for it."""
+    project, principal = await require_project(pid, settings=True)
+    if not (principal.is_root or principal.permissions.get("createProjects")):
+        raise forbidden("deleting projects needs the createProjects permission")
+    await projects().delete(object_id(project["id"], "project"))
+    app = current_app._get_current_object()
+    for result in app.m3m.pm.hook.m3m_project_deleted(app=app, project_id=project["id"]):
+        await await_me_maybe(result)
+    return "", 204
+
+
+@blueprint.get("/api/projects/<pid>/members")
+@tag(["projects"])
+async def get_members(pid: str):
+    """The user ids that are members of the project."""
+    project, _ = await require_project(pid)
+    return {"members": project["members"]}
+
+
+@blueprint.put("/api/projects/<pid>/members")
+@tag(["projects"])
+@body(MembersIn)
+async def set_members(pid: str, data: MembersIn):
+    """Replace the members (grant and revoke access)."""
+    project, _ = await require_project(pid, settings=True)
+    members = sorted(set(data.members))
+    await projects().update(object_id(project["id"], "project"), {"members": members})
+    return {"members": members}
+
+
+@blueprint.post("/api/projects/<pid>/api-key")
+@tag(["projects"])
+async def regenerate_api_key(pid: str):
+    """A new private API key (shown once); the previous one stops working at once."""
+    project, _ = await require_project(pid, settings=True)
+    return {"apiKey": await projects().new_api_key(object_id(project["id"], "project"))}

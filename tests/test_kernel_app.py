@@ -1,0 +1,253 @@
+"""The app: the error envelope on every error, the system endpoints, OpenAPI and the docs page,
+the UI at /, the plugin block-list and list pagination.
+
+Most run against the shared `m3m serve` process; what needs special settings (a tiny
+server.max_body, a route that raises) uses an in-process app from kernel.app.create_app.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from openapi_spec_validator import validate
+from quart import Blueprint
+
+from conftest import TEST_DB
+from kernel.app import create_app
+from kernel.hookspecs import hookimpl
+from kernel.plugins import build_plugin_manager
+from kernel.settings import load_settings
+
+
+def error_of(response, status: int, code: str | None = None) -> dict:
+    """The response is `status` in the envelope {"error": {"code", "message", "fields"?}}."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) <= {"code", "message", "fields"} and {"code", "message"} <= set(error), error
+    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["message"], str) and error["message"]
+    if code:
+        assert error["code"] == code, error
+    return error
+
+
+# -- the error envelope against the real server ---------------------------------------------------
+
+
+def test_malformed_json_is_400(client):
+    error = error_of(client.post("/api/auth/login", content=b'{"email": "a@b.io",'), 400, "malformed_json")
+    assert "JSON" in error["message"]
+    error_of(client.post("/api/auth/login", content=b"\xff\xfe\x00"), 400, "malformed_json")
+
+
+def test_deeply_nested_json_is_400_not_500(client):
+    deep = b'{"a": ' * 5000 + b"1" + b"}" * 5000
+    error = error_of(client.post("/api/auth/login", content=deep), 400, "malformed_json")
+    assert "deep" in error["message"]
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b'"text"', b"42", b"null", b"true"])
+def test_a_json_body_that_is_not_an_object_is_400(client, body):
+    error = error_of(client.post("/api/auth/login", content=body), 400, "malformed_json")
+    assert "object" in error["message"]
+
+
+def test_validation_is_422_with_fields(client):
+    error = error_of(client.post("/api/auth/login", json={"email": "a"}), 422, "validation_failed")
+    assert set(error["fields"]) == {"email", "password"}
+    assert all(isinstance(reason, str) and reason for reason in error["fields"].values())
+    error = error_of(client.post("/api/auth/login", json={"email": "a@b.io", "password": "x", "extra": 1}), 422)
+    assert "extra" in error["fields"]  # unknown fields are refused, not ignored
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+@pytest.mark.parametrize("path", ["/api/nothing-here", "/api/auth/nothing", "/api/", "/api"])
+def test_unknown_api_path_is_404(client, method, path):
+    error_of(client.request(method, path), 404, "not_found")
+
+
+def test_wrong_method_is_405_with_allow(client):
+    response = client.delete("/api/health")
+    error_of(response, 405, "method_not_allowed")
+    assert "GET" in {m.strip() for m in response.headers["allow"].split(",")}
+    response = client.get("/api/auth/login")
+    error_of(response, 405, "method_not_allowed")
+    assert "POST" in {m.strip() for m in response.headers["allow"].split(",")}
+
+
+def test_bad_token_is_401_in_the_envelope(client):
+    error_of(client.get("/api/plugins"), 401, "unauthorized")
+    error = error_of(client.get("/api/plugins", headers={"Authorization": "Bearer not.a.jwt"}), 401)
+    assert error["code"] == "invalid_token"
+
+
+# -- system endpoints ----------------------------------------------------------------------------
+
+
+def test_health(client):
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["version"]
+
+
+def test_plugins_endpoint_lists_auth(client, root_headers):
+    response = client.get("/api/plugins", headers=root_headers)
+    assert response.status_code == 200, response.text
+    rows = {row["name"]: row for row in response.json()["items"]}
+    auth = rows["auth"]
+    assert auth["source"] == "builtin"
+    assert auth["version"] == client.get("/api/health").json()["version"]
+    assert {"m3m_blueprints", "m3m_startup", "m3m_cli", "m3m_authenticate"} <= set(auth["hooks"])
+    assert auth["hooks"] == sorted(auth["hooks"])
+
+
+def test_openapi_document_is_valid_and_lists_the_routes(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    spec = response.json()
+    assert spec["openapi"].startswith("3.")
+    validate(spec)  # raises with the offending part when the document is not valid OpenAPI
+    assert "post" in spec["paths"]["/api/auth/login"]
+    assert {"get", "post"} <= set(spec["paths"]["/api/users"])
+    assert "/api/health" in spec["paths"]
+    assert not any(path == "/" or "ui_path" in path or "{path}" in path for path in spec["paths"])
+    login_body = spec["paths"]["/api/auth/login"]["post"]["requestBody"]
+    assert "application/json" in login_body["content"]
+
+
+def test_docs_page_lists_the_routes(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "<code>/api/auth/login</code>" in page
+    assert "<code>/api/users</code>" in page
+    assert "/api/openapi.json" in page
+
+
+@pytest.mark.parametrize("path", ["/", "/projects/123", "/settings"])
+def test_ui_is_served_at_root_and_client_routes(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<title>" in response.text.lower() or "<!doctype html>" in response.text.lower()
+
+
+# -- pagination (kernel.api.paginate / page_params through GET /api/users) -------------------------
+
+
+def test_pagination_envelope_and_pages(client, root_headers, users):
+    for _ in range(3):
+        users.make()
+    total = client.get("/api/users", params={"perPage": 500}, headers=root_headers).json()["totalItems"]
+    assert total >= 4  # root and the three just made
+
+    seen = []
+    pages = math.ceil(total / 2)
+    for page in range(1, pages + 1):
+        body = client.get("/api/users", params={"page": page, "perPage": 2}, headers=root_headers).json()
+        assert set(body) == {"items", "page", "perPage", "totalItems", "totalPages"}
+        assert (body["page"], body["perPage"], body["totalItems"], body["totalPages"]) == (page, 2, total, pages)
+        assert len(body["items"]) == (2 if page < pages or total % 2 == 0 else 1)
+        seen += [item["id"] for item in body["items"]]
+    assert len(seen) == len(set(seen)) == total  # every user once, in a stable order
+
+    past = client.get("/api/users", params={"page": pages + 1, "perPage": 2}, headers=root_headers).json()
+    assert past["items"] == [] and past["totalItems"] == total
+
+    default = client.get("/api/users", headers=root_headers).json()
+    assert (default["page"], default["perPage"]) == (1, 30)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"page": 0}, "page"), ({"page": "x"}, "page"), ({"perPage": 0}, "perPage"),
+     ({"perPage": 501}, "perPage"), ({"perPage": "1.5"}, "perPage")],
+)
+def test_pagination_refuses_bad_parameters(client, root_headers, params, field):
+    error = error_of(client.get("/api/users", params=params, headers=root_headers), 422, "validation_failed")
+    assert field in error["fields"]
+
+
+# -- in-process app for special settings ---------------------------------------------------------
+
+
+def settings_for(mongo_uri: str, **sections):
+    sections.setdefault("mongodb", {})
+    sections["mongodb"] = {"uri": mongo_uri, "database": TEST_DB, **sections["mongodb"]}
+    sections.setdefault("jwt", {"secret": "in-process-secret-" + "y" * 32})
+    return load_settings(**sections)
+
+
+boom = Blueprint("kernel_test_boom", __name__)
+
+
+@boom.get("/api/kernel-test/boom")
+async def _boom():
+    raise RuntimeError("secret-detail-4711 in a stack frame")
+
+
+@boom.post("/api/kernel-test/echo-size")
+async def _echo_size():
+    from quart import request
+
+    return {"size": len(await request.get_data())}
+
+
+class BoomPlugin:
+    @hookimpl
+    def m3m_blueprints(self, app):
+        return [boom]
+
+
+@pytest.fixture
+async def boom_app(mongo_uri):
+    pm = build_plugin_manager()
+    pm.register(BoomPlugin(), name="kernel-test-boom")
+    app = create_app(settings_for(mongo_uri, server={"max_body": "1KB"}), pm=pm)
+    yield app
+    await app.m3m.db.close()
+
+
+async def test_unhandled_exception_is_500_without_a_stack_trace(boom_app, caplog):
+    response = await boom_app.test_client().get("/api/kernel-test/boom")
+    assert response.status_code == 500
+    body = await response.get_json()
+    assert body == {"error": {"code": "internal_error", "message": body["error"]["message"]}}
+    text = await response.get_data(as_text=True)
+    assert "secret-detail-4711" not in text and "Traceback" not in text and "RuntimeError" not in text
+    # ... and the details went to the server log instead
+    assert any("secret-detail-4711" in (record.exc_text or str(record.exc_info)) for record in caplog.records)
+
+
+async def test_body_over_max_body_is_413(boom_app):
+    client = boom_app.test_client()
+    response = await client.post("/api/kernel-test/echo-size", data=b"x" * 1024)
+    assert response.status_code == 200 and (await response.get_json()) == {"size": 1024}
+    for path in ("/api/kernel-test/echo-size", "/api/auth/login"):
+        response = await client.post(path, data=b"x" * 1025)
+        assert response.status_code == 413
+        body = await response.get_json()
+        assert body["error"]["code"] == "payload_too_large"
+
+
+async def test_blocked_plugin_is_left_out(mongo_uri):
+    app = create_app(settings_for(mongo_uri, plugins={"blocked": ["auth"]}))
+    try:
+        assert not app.m3m.pm.has_plugin("auth")
+        assert app.m3m.pm.is_blocked("auth")
+        assert "auth" not in {name for name, plugin in app.m3m.pm.list_name_plugin() if plugin is not None}
+        assert all(impl.plugin_name != "auth" for impl in app.m3m.pm.hook.m3m_authenticate.get_hookimpls())
+        client = app.test_client()
+        response = await client.post("/api/auth/login", json={"email": "a@b.io", "password": "x"})
+        assert response.status_code == 404
+        assert (await response.get_json())["error"]["code"] == "not_found"
+        spec = await (await client.get("/api/openapi.json")).get_json()
+        assert "/api/auth/login" not in spec["paths"] and "/api/health" in spec["paths"]
+    finally:
+        await app.m3m.db.close()
