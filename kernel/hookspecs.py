@@ -55,3 +55,15 @@ def m3m_runtime_state(app, project_id):
 @hookspec
 def m3m_release(app, project_id, version):
     """Return the project's release `version` as {version, code}, or None; may be async."""
+
+
+@hookspec
+def m3m_runtime_bindings(ctx):
+    """Return a kernel.runtime.sandbox.Binding (or a list) adding `$` APIs to a service's worker:
+    a JS prelude on top of host operations; `ctx` is the worker's RuntimeContext; may be async."""
+
+
+@hookspec
+def m3m_runtime_typings(project):
+    """Return TypeScript declarations (text) of the `$` APIs this plugin adds, for the editor;
+    `project` is the project they are for; may be async."""

@@ -21,6 +21,7 @@ BUILTIN_PLUGINS = (
     "builtin_plugins.goals",
     "builtin_plugins.env",
     "builtin_plugins.pipeline",
+    "builtin_plugins.runtime",
 )
 
 ENTRY_POINT_GROUP = "m3m"

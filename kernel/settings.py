@@ -115,6 +115,7 @@ class RuntimeSettings(_Section):
     restart_limit: Int = Field(ge=0)
     recycle_rss: Size
     recycle_requests: Int = Field(ge=1)
+    log_max_size: Size
 
 
 class Settings(_Section):

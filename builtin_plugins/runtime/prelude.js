@@ -1,0 +1,86 @@
+// $service, $router, $logger and console, built on the kernel's host boundary.
+// Runs as the body of function (kernel, data); nothing here reaches Python but kernel.*.
+const format = (value) => {
+  if (typeof value === 'string') { return value; }
+  if (value instanceof Error) { return (value.stack ? value.name + ': ' + value.message + '\n' + value.stack : String(value)); }
+  if (value === undefined) { return 'undefined'; }
+  if (typeof value === 'function') { return '[function ' + (value.name || 'anonymous') + ']'; }
+  try { return JSON.stringify(value); } catch (e) { return String(value); }
+};
+const logAt = (level) => (...args) => kernel.log(level, args.map(format).join(' '));
+const logger = Object.freeze({ debug: logAt('DEBUG'), info: logAt('INFO'), warn: logAt('WARN'), error: logAt('ERROR') });
+
+const service = Object.freeze({
+  boot: (fn) => kernel.onLifecycle('boot', fn),
+  start: (fn) => kernel.onLifecycle('start', fn),
+  shutdown: (fn) => kernel.onLifecycle('shutdown', fn),
+});
+
+const RESPONSE = Symbol('m3m.response');
+const routes = [];
+const escapeRe = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const compile = (pattern) => {
+  if (typeof pattern !== 'string' || !pattern.startsWith('/')) { throw new TypeError('a route pattern starts with /: ' + pattern); }
+  const keys = [];
+  const parts = pattern.replace(/\/+$/, '').split('/').map((part) => {
+    if (part.startsWith(':')) { keys.push(part.slice(1)); return '([^/]+)'; }
+    if (part === '*') { keys.push('*'); return '(.*)'; }
+    return escapeRe(part);
+  });
+  return { keys, regex: new RegExp('^' + parts.join('/') + '/?$') };
+};
+const add = (method) => (pattern, handler) => {
+  if (typeof handler !== 'function') { throw new TypeError('$router.' + method.toLowerCase() + ' needs a handler function'); }
+  routes.push({ method, pattern, handler, ...compile(pattern) });
+  kernel.call('route', method, pattern);
+};
+const response = (status, body, headers) => ({ [RESPONSE]: true, status: Number(status) || 200, body, headers: headers || {} });
+const router = Object.freeze({
+  get: add('GET'), post: add('POST'), put: add('PUT'), patch: add('PATCH'), delete: add('DELETE'), all: add('*'),
+  response,
+});
+
+const bytesToBase64 = (bytes) => { let s = ''; for (const b of bytes) { s += String.fromCharCode(b); } return btoa(s); };
+const encodeBody = (status, body, headers) => {
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  if (body === undefined || body === null) { return { status, headers: lower, body: null, encoding: 'none' }; }
+  if (body instanceof Uint8Array) { return { status, headers: lower, body: bytesToBase64(body), encoding: 'base64' }; }
+  if (typeof body === 'string' && !(lower['content-type'] || '').includes('json')) { return { status, headers: lower, body, encoding: 'text' }; }
+  return { status, headers: lower, body, encoding: 'json' };
+};
+const toResponse = (result) => {
+  if (result && result[RESPONSE]) { return encodeBody(result.status, result.body, result.headers); }
+  if (result === undefined) { return encodeBody(204, null, {}); }
+  return encodeBody(200, result, {});
+};
+const parseBody = (request) => {
+  const type = (request.headers['content-type'] || '').toLowerCase();
+  if (request.body === '' || request.body === null || request.body === undefined) { return type.includes('json') ? null : ''; }
+  if (type.includes('json')) { try { return JSON.parse(request.body); } catch (e) { return request.body; } }
+  return request.body;
+};
+
+kernel.setDispatcher(async (request) => {
+  let allowed = false;
+  for (const route of routes) {
+    const match = route.regex.exec(request.path);
+    if (!match) { continue; }
+    if (route.method !== '*' && route.method !== request.method && !(route.method === 'GET' && request.method === 'HEAD')) { allowed = true; continue; }
+    const params = {};
+    route.keys.forEach((key, i) => { params[key] = decodeURIComponent(match[i + 1]); });
+    const ctx = Object.freeze({
+      method: request.method, path: request.path, params, query: request.query,
+      headers: request.headers, body: parseBody(request), ip: request.ip,
+    });
+    return toResponse(await route.handler(ctx));
+  }
+  const status = allowed ? 405 : 404;
+  const code = allowed ? 'method_not_allowed' : 'not_found';
+  return encodeBody(status, { error: { code, message: 'no route for ' + request.method + ' ' + request.path } }, {});
+});
+
+const consoleAt = { log: logAt('INFO'), info: logAt('INFO'), warn: logAt('WARN'), error: logAt('ERROR'), debug: logAt('DEBUG'), trace: logAt('DEBUG') };
+globalThis.console = Object.freeze(consoleAt);
+globalThis.$logger = logger;
+globalThis.$service = service;
+globalThis.$router = router;

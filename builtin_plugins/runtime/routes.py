@@ -1,0 +1,213 @@
+"""Runtime REST endpoints (API.md "Runtime") and the services' own routes at /bot-{pid}/..."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from typing import Annotated
+
+from pydantic import StringConstraints
+from quart import Blueprint, Response, current_app, request
+from quart_schema import hide, tag
+
+from kernel.api import Schema, body
+from kernel.errors import ApiError, envelope, invalid
+from kernel.plugins import app_service, await_me_maybe
+from kernel.runtime.ipc import RemoteError
+from kernel.runtime.supervisor import RouteTimeout, ServiceUnavailable
+from kernel.tenancy import require_project, resolve_project
+
+from .service import RuntimeService
+
+blueprint = Blueprint("runtime", __name__)
+
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+MAX_LOG_PAGE = 5000
+
+
+class StartIn(Schema):
+    release: Annotated[str, StringConstraints(pattern=r"^\d{1,6}\.\d{1,6}$")]
+
+
+def runtime(app=None) -> RuntimeService:
+    return app_service("m3m.runtime", RuntimeService, app)
+
+
+async def _state(project_id: str) -> dict:
+    return runtime().state(project_id, await runtime().stored(project_id))
+
+
+@blueprint.get("/api/projects/<pid>/runtime")
+@tag(["runtime"])
+async def get_state(pid: str):
+    """{state: stopped|starting|running|crashed, release, pid, startedAt, restarts, memory, routes, reason}"""
+    project, _ = await require_project(pid)
+    return await _state(project["id"])
+
+
+@blueprint.post("/api/projects/<pid>/runtime/start")
+@tag(["runtime"])
+@body(StartIn)
+async def start(pid: str, data: StartIn):
+    """Make the release active and boot it; answers once it runs (or crashed, with the reason)."""
+    project, _ = await require_project(pid)
+    release = await runtime().release(project["id"], data.release)
+    if release is None:
+        raise invalid("release", f"no release {data.release}")
+    return await runtime().start(project, release)
+
+
+@blueprint.post("/api/projects/<pid>/runtime/stop")
+@tag(["runtime"])
+async def stop(pid: str):
+    """Run $service.shutdown (with the deadline) and end the worker."""
+    project, _ = await require_project(pid)
+    await runtime().stop(project["id"])
+    return await _state(project["id"])
+
+
+@blueprint.post("/api/projects/<pid>/runtime/restart")
+@tag(["runtime"])
+async def restart(pid: str):
+    """Stop, then start the same release."""
+    project, _ = await require_project(pid)
+    stored = await runtime().stored(project["id"])
+    version = (runtime().supervisor.state(project["id"]) or {}).get("release") or (stored or {}).get("release")
+    release = await runtime().release(project["id"], version) if version else None
+    if release is None:
+        raise ApiError(409, "nothing to restart: start a release first")
+    return await runtime().start(project, release)
+
+
+# -- logs ----------------------------------------------------------------------------------------
+
+
+def _int_arg(name: str, default: int, high: int) -> int:
+    raw = request.args.get(name, default)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise invalid(name, "must be a whole number") from None
+    if not 0 <= value <= high:
+        raise invalid(name, f"must be between 0 and {high}")
+    return value
+
+
+@blueprint.get("/api/projects/<pid>/runtime/logs")
+@tag(["runtime"])
+async def logs(pid: str):
+    """?offset=0&limit=200 -> {lines, nextOffset, total}"""
+    project, _ = await require_project(pid)
+    offset = _int_arg("offset", 0, 10**9)
+    limit = _int_arg("limit", 200, MAX_LOG_PAGE) or 200
+    return runtime().logs.read(project["id"], offset, limit)
+
+
+@blueprint.get("/api/projects/<pid>/runtime/logs/download")
+@tag(["runtime"])
+async def download_logs(pid: str):
+    """The whole log of the current run as a text file."""
+    project, _ = await require_project(pid)
+    text = "\n".join(runtime().logs.lines(project["id"]))
+    return Response(
+        text + ("\n" if text else ""),
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="{project["slug"]}.log"'},
+    )
+
+
+@blueprint.get("/api/projects/<pid>/runtime/logs/stream")
+@tag(["runtime"])
+async def stream_logs(pid: str):
+    """Server-sent events: one `data:` event per new log line."""
+    project, _ = await require_project(pid)
+    store = runtime().logs
+    queue = store.subscribe(project["id"])
+
+    async def events():
+        try:
+            yield b": connected\n\n"
+            while True:
+                try:
+                    line = await asyncio.wait_for(queue.get(), 15)
+                    yield f"data: {line}\n\n".encode()
+                except asyncio.TimeoutError:
+                    yield b": keep-alive\n\n"
+        finally:
+            store.unsubscribe(project["id"], queue)
+
+    response = Response(events(), mimetype="text/event-stream", headers={"Cache-Control": "no-cache"})
+    response.timeout = None
+    return response
+
+
+@blueprint.get("/api/projects/<pid>/runtime/typings")
+@tag(["runtime"])
+async def typings(pid: str):
+    """TypeScript declarations of every $ API, for the editor."""
+    project, _ = await require_project(pid)
+    app = current_app._get_current_object()
+    parts = [await await_me_maybe(result) for result in app.m3m.pm.hook.m3m_runtime_typings(project=project)]
+    text = "\n".join(part for part in reversed(parts) if part)
+    return Response(text, mimetype="text/plain")
+
+
+# -- the services' routes ------------------------------------------------------------------------
+
+
+@blueprint.route("/bot-<pid>", defaults={"path": ""}, methods=METHODS)
+@blueprint.route("/bot-<pid>/", defaults={"path": ""}, methods=METHODS)
+@blueprint.route("/bot-<pid>/<path:path>", methods=METHODS)
+@hide
+async def service_route(pid: str, path: str):
+    """ANY {server.uri}/bot-{project id or slug}/{path} -> the service's $router."""
+    project = await resolve_project(pid)
+    if project is None:
+        return envelope(404, "no such project")
+    limit = current_app.m3m.settings.runtime.max_request_body
+    if (request.content_length or 0) > limit:
+        return envelope(413, f"the request body is larger than {limit} bytes")
+    raw = await request.get_data(as_text=False)
+    if len(raw) > limit:
+        return envelope(413, f"the request body is larger than {limit} bytes")
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    call = {
+        "method": request.method,
+        "path": "/" + path,
+        "query": {key: request.args.get(key) for key in request.args},
+        "headers": {key.lower(): value for key, value in request.headers.items()},
+        "body": text,
+        "ip": request.remote_addr or "",
+    }
+    try:
+        answer = await runtime().supervisor.request(project["id"], call)
+    except ServiceUnavailable as exc:
+        return envelope(503, str(exc), code="service_unavailable")
+    except RouteTimeout as exc:
+        return envelope(504, str(exc))
+    except RemoteError as exc:  # the route threw: the stack goes to the service's log
+        runtime().logs.write(project["id"], "ERROR", f"{request.method} /{path} failed: {exc}\n{exc.stack or ''}".rstrip())
+        return envelope(500, f"the service's route failed: {exc}", code="service_error")
+    return _response(answer)
+
+
+def _response(answer: dict) -> Response:
+    encoding = answer.get("encoding")
+    headers = dict(answer.get("headers") or {})
+    status = answer.get("status", 200)
+    if encoding == "json":
+        headers.setdefault("content-type", "application/json")
+        payload = json.dumps(answer.get("body"), separators=(",", ":"))
+    elif encoding == "text":
+        headers.setdefault("content-type", "text/plain; charset=utf-8")
+        payload = answer.get("body") or ""
+    elif encoding == "base64":
+        headers.setdefault("content-type", "application/octet-stream")
+        payload = base64.b64decode(answer.get("body") or "")
+    else:
+        payload = ""
+    return Response(payload, status=status, headers=headers)

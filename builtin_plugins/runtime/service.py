@@ -1,0 +1,103 @@
+"""Runtime control: the supervisor and log store of this server, and the desired state of every
+service (collection `runtime_services`: project, desired, release, state, reason), which is what
+autostart reads after a crash or a reboot of the server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from kernel.api import now
+from kernel.db import put_document
+from kernel.plugins import first_result
+from kernel.runtime.logs import LogStore
+from kernel.runtime.supervisor import Supervisor
+
+log = logging.getLogger("m3m.runtime")
+
+
+class RuntimeService:
+    def __init__(self, app) -> None:
+        self.app = app
+        settings = app.m3m.settings
+        self.states = app.m3m.db["runtime_services"]
+        self.logs = LogStore(settings.storage.path / "logs", settings.runtime.log_max_size)
+        self.supervisor = Supervisor(settings, app.m3m.db.uri, self.logs, on_change=self.record)
+        self._autostart: asyncio.Task | None = None
+
+    async def open(self) -> None:
+        await self.states.create_index("project", unique=True)
+        self.logs.start()
+        self.supervisor.start_watching()
+        self._autostart = asyncio.create_task(self.autostart())
+
+    async def close(self) -> None:
+        if self._autostart:
+            self._autostart.cancel()
+        await self.supervisor.close()
+        await self.logs.close()
+
+    async def record(self, project_id: str, snapshot: dict) -> None:
+        await put_document(
+            self.states,
+            {"project": project_id},
+            {"release": snapshot["release"], "state": snapshot["state"], "reason": snapshot["reason"], "updated": now()},
+        )
+
+    async def set_desired(self, project_id: str, desired: str, release: str | None = None) -> None:
+        fields = {"desired": desired, "updated": now()}
+        if release:
+            fields["release"] = release
+        await put_document(self.states, {"project": project_id}, fields)
+
+    async def stored(self, project_id: str) -> dict | None:
+        return await self.states.find_one({"project": project_id})
+
+    async def release(self, project_id: str, version: str) -> dict | None:
+        app = self.app
+        return await first_result(app.m3m.pm.hook.m3m_release(app=app, project_id=project_id, version=version))
+
+    async def start(self, project: dict, release: dict) -> dict:
+        await self.set_desired(project["id"], "running", release["version"])
+        return await self.supervisor.start(project, release)
+
+    async def stop(self, project_id: str) -> None:
+        await self.set_desired(project_id, "stopped")
+        await self.supervisor.stop(project_id)
+
+    def state(self, project_id: str, stored: dict | None) -> dict:
+        live = self.supervisor.state(project_id)
+        if live:
+            return live
+        return {
+            "state": "stopped",
+            "release": (stored or {}).get("release"),
+            "pid": None,
+            "startedAt": None,
+            "restarts": 0,
+            "memory": 0,
+            "routes": [],
+            "reason": None,
+        }
+
+    async def autostart(self) -> None:
+        """Start every service whose desired state is running (after a crash or reboot)."""
+        from kernel.tenancy import resolve_project
+
+        async with self.app.app_context():
+            starts = []
+            async for doc in self.states.find({"desired": "running"}):
+                project = await resolve_project(doc["project"])
+                release = await self.release(doc["project"], doc.get("release") or "")
+                if project is None or release is None:
+                    log.warning("autostart: %s has no project or release %s any more", doc["project"], doc.get("release"))
+                    continue
+                starts.append(self.supervisor.start(project, release))
+            if starts:
+                log.info("autostart: starting %d services", len(starts))
+                await asyncio.gather(*starts, return_exceptions=True)
+
+    async def forget(self, project_id: str) -> None:
+        await self.supervisor.stop(project_id, record=False)
+        await self.states.delete_many({"project": project_id})
+        self.logs.delete(project_id)

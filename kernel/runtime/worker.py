@@ -1,0 +1,172 @@
+"""A worker: one process, one running service, its own SpiderMonkey engine.
+
+Started by the supervisor as `python -m kernel.runtime.worker` with the channel's socket in
+M3M_WORKER_FD (spawned, never forked: a fork after importing PythonMonkey hangs at its first GC).
+It answers `boot` (load plugins' bindings, run the release, $service.boot then .start),
+`request` (a route call), `ping` and `stop` ($service.shutdown, then exit), and sends log lines
+and heartbeats as events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import socket
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from .ipc import Channel, RemoteError
+
+HEARTBEAT_SECONDS = 1.0
+LOG_FLUSH_SECONDS = 0.1
+
+
+@dataclass
+class RuntimeContext:
+    """What m3m_runtime_bindings receives: the service it runs for and the worker's facilities."""
+
+    project: dict
+    release: str
+    settings: Any
+    db: Any
+    log: Callable[[str, str], None]
+    storage_root: Path
+    report: dict  # what bindings tell the supervisor after boot (e.g. "routes")
+
+
+def rss_bytes(pid: int | str = "self") -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * resource.getpagesize()
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def log_time() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+class Worker:
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.sandbox = None
+        self.log_buffer: list[list[str]] = []
+        self.done = asyncio.Event()
+        channel.on_request = self.handle
+
+    def log(self, level: str, message: str) -> None:
+        """Buffered: a route that logs never waits for the supervisor."""
+        self.log_buffer.append([log_time(), level.upper(), message])
+
+    async def flush_logs(self) -> None:
+        while not self.done.is_set():
+            await asyncio.sleep(LOG_FLUSH_SECONDS)
+            self._send_logs()
+
+    def _send_logs(self) -> None:
+        if self.log_buffer:
+            lines, self.log_buffer = self.log_buffer, []
+            self.channel.send({"t": "log", "lines": lines})
+
+    async def heartbeat(self) -> None:
+        while not self.done.is_set():
+            self.channel.send({"t": "heartbeat", "rss": rss_bytes()})
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def handle(self, message: dict) -> dict | None:
+        kind = message.get("t")
+        if kind == "request":
+            return {"res": self._answer(await self.sandbox.dispatch(message["req"]))}
+        if kind == "ping":
+            return {"rss": rss_bytes()}
+        if kind == "boot":
+            return await self.boot(message)
+        if kind == "stop":
+            result = await self.sandbox.lifecycle("shutdown") if self.sandbox else {"ok": True}
+            self._send_logs()
+            asyncio.get_running_loop().call_later(0.05, self.done.set)
+            return {"shutdown": result}
+        raise ValueError(f"unknown message {kind!r}")
+
+    def _answer(self, result: dict) -> dict:
+        if "error" in result:
+            raise RemoteError(result["error"], result.get("stack"))
+        return result["ok"]
+
+    async def boot(self, message: dict) -> dict:
+        from kernel.db import Database
+        from kernel.plugins import await_me_maybe, build_plugin_manager
+        from kernel.settings import Settings
+
+        from .sandbox import Binding, Sandbox
+
+        settings = Settings.model_validate(message["settings"])
+        project = message["project"]
+        db = Database(message["db"]["uri"], settings.mongodb.database, settings.mongodb.timeout)
+        context = RuntimeContext(
+            project=project,
+            release=message["release"]["version"],
+            settings=settings,
+            db=db,
+            log=self.log,
+            storage_root=Path(settings.storage.path) / "projects" / project["id"] / "storage",
+            report={},
+        )
+        pm = build_plugin_manager(settings.plugins.blocked)
+        bindings: list[Binding] = []
+        for result in pm.hook.m3m_runtime_bindings(ctx=context):
+            value = await await_me_maybe(result)
+            bindings.extend(value if isinstance(value, list) else [value] if value else [])
+        # pluggy calls the last registered first; preludes run in registration order instead.
+        bindings.reverse()
+        self.sandbox = Sandbox(bindings, self.log)
+        try:
+            self.sandbox.run_script(message["release"]["code"], filename=f"release-{context.release}.js")
+        except Exception as exc:  # the engine's message carries file, line and the source excerpt
+            raise RemoteError(f"the service's code failed to load: {exc}", str(exc)) from None
+        for phase in ("boot", "start"):
+            result = await self.sandbox.lifecycle(phase)
+            if "error" in result:
+                raise RemoteError(f"$service.{phase} failed: {result['error']}", result.get("stack"))
+        self._send_logs()  # the boot's lines reach the log before the supervisor's "started"
+        return {"report": context.report}
+
+
+async def main() -> None:
+    sock = socket.socket(fileno=int(os.environ["M3M_WORKER_FD"]))
+    channel = await Channel.open(sock)
+    worker = Worker(channel)
+    loop = asyncio.get_running_loop()
+    # Unhandled promise rejections and errors in timers land here: logged, the service goes on.
+    loop.set_exception_handler(
+        lambda _loop, context: worker.log("ERROR", f"unhandled: {context.get('exception') or context.get('message')}")
+    )
+    tasks = [
+        asyncio.create_task(channel.serve()),
+        asyncio.create_task(worker.heartbeat()),
+        asyncio.create_task(worker.flush_logs()),
+    ]
+    closed = asyncio.create_task(channel.closed.wait())
+    finished = asyncio.create_task(worker.done.wait())
+    await asyncio.wait([closed, finished], return_when=asyncio.FIRST_COMPLETED)
+    worker._send_logs()
+    await channel.drain()
+    for task in tasks:
+        task.cancel()
+
+
+def limit_memory() -> None:
+    """RLIMIT_DATA makes SpiderMonkey's allocations fail with a catchable out-of-memory."""
+    limit = int(os.environ.get("M3M_WORKER_RLIMIT_DATA", "0"))
+    if limit:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+if __name__ == "__main__":
+    limit_memory()
+    asyncio.run(main())
+    sys.exit(0)

@@ -1,0 +1,67 @@
+"""Deploying a service in tests: a project, its code saved, released and started."""
+
+from __future__ import annotations
+
+import secrets
+import textwrap
+import time
+
+import httpx
+
+
+class Deployed:
+    """A running service: `bot(path)` is its URL; `api(path)` the project's REST URL."""
+
+    def __init__(self, client: httpx.Client, headers: dict, project: dict) -> None:
+        self.client = client
+        self.headers = headers
+        self.project = project
+
+    def api(self, path: str = "") -> str:
+        return f"/api/projects/{self.project['id']}{path}"
+
+    def bot(self, path: str = "") -> str:
+        return f"/bot-{self.project['slug']}{path}"
+
+    def release(self, code: str, bump: str = "minor") -> str:
+        saved = self.client.put(self.api("/pipeline/branches/develop"), json={"code": textwrap.dedent(code)}, headers=self.headers)
+        assert saved.status_code in (200, 201), saved.text
+        made = self.client.post(self.api("/pipeline/releases"), json={"branch": "develop", "bump": bump}, headers=self.headers)
+        assert made.status_code == 201, made.text
+        return made.json()["version"]
+
+    def start(self, version: str) -> dict:
+        response = self.client.post(self.api("/runtime/start"), json={"release": version}, headers=self.headers, timeout=120)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def deploy(self, code: str) -> dict:
+        return self.start(self.release(code))
+
+    def state(self) -> dict:
+        return self.client.get(self.api("/runtime"), headers=self.headers).json()
+
+    def stop(self) -> dict:
+        return self.client.post(self.api("/runtime/stop"), headers=self.headers, timeout=60).json()
+
+    def logs(self) -> list[str]:
+        return self.client.get(self.api("/runtime/logs?limit=5000"), headers=self.headers).json()["lines"]
+
+    def wait_for(self, predicate, timeout: float = 30.0, what: str = "condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; state {self.state()}; logs:\n" + "\n".join(self.logs()))
+
+    def wait_log(self, text: str, timeout: float = 30.0) -> list[str]:
+        return self.wait_for(lambda: [line for line in self.logs() if text in line], timeout, f"log line {text!r}")
+
+
+def new_service(client: httpx.Client, headers: dict) -> Deployed:
+    slug = f"svc-{secrets.token_hex(4)}"
+    response = client.post("/api/projects", json={"name": slug, "slug": slug}, headers=headers)
+    assert response.status_code == 201, response.text
+    return Deployed(client, headers, response.json())
