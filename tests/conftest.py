@@ -24,7 +24,8 @@ from kernel.embedded import answers, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MONGO_URI = os.environ.get("M3M_TEST_MONGODB_URI", "mongodb://localhost:27017")
-TEST_DB = "m3m_testing_database"
+# Parallel test sessions (several developers on one machine) can each name their own database.
+TEST_DB = os.environ.get("M3M_TEST_DATABASE", "m3m_testing_database")
 JWT_SECRET = "test-secret-" + "x" * 32
 ROOT_EMAIL = "root@m3m.test"
 ROOT_PASSWORD = "Root-pass-1"
