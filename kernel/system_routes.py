@@ -26,6 +26,13 @@ async def health():
     return {"status": "ok", "version": own_version()}
 
 
+@blueprint.get("/api/ping")
+@tag(["system"])
+async def ping():
+    """A bare JSON answer that touches nothing: liveness, and the baseline of `make bench`."""
+    return {"pong": True}
+
+
 @blueprint.get("/api/plugins")
 @tag(["system"])
 @login_required

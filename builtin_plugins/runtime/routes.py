@@ -162,7 +162,7 @@ async def typings(pid: str):
 @hide
 async def service_route(pid: str, path: str):
     """ANY {server.uri}/bot-{project id or slug}/{path} -> the service's $router."""
-    project = await resolve_project(pid)
+    project = _running_project(pid) or await resolve_project(pid)
     if project is None:
         return envelope(404, "no such project")
     limit = current_app.m3m.settings.runtime.max_request_body
@@ -193,6 +193,15 @@ async def service_route(pid: str, path: str):
         runtime().logs.write(project["id"], "ERROR", f"{request.method} /{path} failed: {exc}\n{exc.stack or ''}".rstrip())
         return envelope(500, f"the service's route failed: {exc}", code="service_error")
     return _response(answer)
+
+
+def _running_project(ref: str) -> dict | None:
+    """The project of a running service, without a database query on the hot path. (A project
+    renamed while its service runs answers at its new slug through resolve_project.)"""
+    for service in runtime().supervisor.services.values():
+        if ref == service.project["id"] or ref == service.project["slug"]:
+            return service.project
+    return None
 
 
 def _response(answer: dict) -> Response:

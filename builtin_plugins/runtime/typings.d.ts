@@ -38,3 +38,37 @@ declare const $logger: {
   warn(...args: any[]): void;
   error(...args: any[]): void;
 };
+
+// The host globals a service has besides the $ APIs (the editor uses lib es2022, without the DOM:
+// no window, document, fetch or XMLHttpRequest exist in a service).
+declare const console: {
+  log(...args: any[]): void;
+  info(...args: any[]): void;
+  warn(...args: any[]): void;
+  error(...args: any[]): void;
+  debug(...args: any[]): void;
+  trace(...args: any[]): void;
+};
+declare function setTimeout(handler: (...args: any[]) => void, delayMs?: number, ...args: any[]): any;
+declare function clearTimeout(timer: any): void;
+declare function setInterval(handler: (...args: any[]) => void, delayMs?: number, ...args: any[]): any;
+declare function clearInterval(timer: any): void;
+declare function atob(data: string): string;
+declare function btoa(data: string): string;
+declare class URLSearchParams {
+  constructor(init?: string | Record<string, string> | [string, string][]);
+  get(name: string): string | null;
+  getAll(name: string): string[];
+  has(name: string): boolean;
+  set(name: string, value: string): void;
+  append(name: string, value: string): void;
+  delete(name: string): void;
+  toString(): string;
+  forEach(fn: (value: string, key: string) => void): void;
+}
+declare class URL {
+  constructor(url: string, base?: string);
+  href: string; origin: string; protocol: string; host: string; hostname: string; port: string;
+  pathname: string; search: string; hash: string; readonly searchParams: URLSearchParams;
+  toString(): string;
+}

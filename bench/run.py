@@ -1,0 +1,182 @@
+"""`make bench`: the runtime measured against baselines taken in the same run, as ratios.
+
+Starts its own `m3m serve` (embedded database, temporary storage), deploys a service and
+compares, on this machine and in this run:
+- wrk on the JS route /bot-{id}/hello/:name vs the bare Quart route /api/ping of the same server
+- fib(30) inside the service vs the same code under `node`
+- release start -> first answered route
+- RSS of an idle worker, and its growth per 100k requests (recycling off, to see the leak)
+- 50 services started at boot (--boot50)
+Nothing here is a test; figures go to docs/performance.md by hand, with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from kernel.embedded import free_port  # noqa: E402
+
+SERVICE = """
+$router.get('/hello/:name', async (ctx) => ({ hello: ctx.params.name }))
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) }
+$router.get('/fib/:n', (ctx) => { const t = Date.now(); const v = fib(Number(ctx.params.n)); return { v, ms: Date.now() - t } })
+"""
+FIB_NODE = "function fib(n){return n<2?n:fib(n-1)+fib(n-2)}; const t=Date.now(); fib(30); console.log(Date.now()-t)"
+EMAIL, PASSWORD = "bench@m3m.local", "Bench-pass-1"
+
+
+def m3m(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kernel.cli", *args], env=env, capture_output=True, text=True, check=True)
+
+
+class Bench:
+    def __init__(self, workdir: Path, extra_env: dict | None = None) -> None:
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "M3M_STORAGE__PATH": str(workdir / "storage"),
+            "M3M_SERVER__HOST": "127.0.0.1",
+            "M3M_SERVER__PORT": str(self.port),
+            "M3M_MONGODB__URI": "embedded",
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    def serve(self) -> None:
+        log = open(self.workdir / f"serve-{self.port}.log", "a")
+        self.process = subprocess.Popen([sys.executable, "-m", "kernel.cli", "serve"], env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/api/ping", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise SystemExit("the server did not start; see " + log.name)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(60)
+
+    def client(self) -> httpx.Client:
+        http = httpx.Client(base_url=self.url, timeout=120)
+        token = http.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()["token"]
+        http.headers["Authorization"] = f"Bearer {token}"
+        return http
+
+    def deploy(self, http: httpx.Client, slug: str, start: bool = True) -> float | None:
+        http.post("/api/projects", json={"name": slug, "slug": slug}).raise_for_status()
+        http.put(f"/api/projects/{slug}/pipeline/branches/develop", json={"code": SERVICE}).raise_for_status()
+        http.post(f"/api/projects/{slug}/pipeline/releases", json={"branch": "develop"}).raise_for_status()
+        if not start:
+            return None
+        began = time.perf_counter()
+        http.post(f"/api/projects/{slug}/runtime/start", json={"release": "1.0"}).raise_for_status()
+        while httpx.get(f"{self.url}/bot-{slug}/hello/x").status_code != 200:
+            time.sleep(0.005)
+        return time.perf_counter() - began
+
+
+def wrk(url: str, seconds: int, connections: int = 32) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
+
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": "Non-2xx" in out or "Socket errors" in out,
+    }
+
+
+def rss_of(http: httpx.Client, slug: str) -> int:
+    return http.get(f"/api/projects/{slug}/runtime").json()["memory"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
+    parser.add_argument("--boot50", action="store_true", help="also time 50 services started at boot")
+    parser.add_argument("--leak-requests", type=int, default=100_000)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("bench needs wrk (Debian package wrk): apt-get install wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="m3m-bench-"))
+    # Recycling off, so that the worker's growth per request shows; memory cap out of the way.
+    bench = Bench(workdir, {"M3M_RUNTIME__RECYCLE_REQUESTS": "1000000000", "M3M_RUNTIME__RECYCLE_RSS": "8GB", "M3M_RUNTIME__MEMORY_LIMIT": "8GB"})
+    m3m("new-admin", EMAIL, PASSWORD, env=bench.env)
+    results: dict = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"}
+    bench.serve()
+    try:
+        http = bench.client()
+        results["start_to_first_response_s"] = round(bench.deploy(http, "bench"), 3)
+        time.sleep(2)
+        results["idle_worker_rss_mb"] = round(rss_of(http, "bench") / 2**20, 1)
+
+        js = wrk(f"{bench.url}/bot-bench/hello/bench", args.seconds)
+        bare = wrk(f"{bench.url}/api/ping", args.seconds)
+        results["js_route"] = js
+        results["bare_route"] = bare
+        results["rps_ratio"] = round(js["rps"] / bare["rps"], 3)
+        results["p99_ratio"] = round(js["p99"] / bare["p99"], 3)
+
+        service_ms = [http.get(f"{bench.url}/bot-bench/fib/30").json()["ms"] for _ in range(5)]
+        node_ms = [float(subprocess.run(["node", "-e", FIB_NODE], capture_output=True, text=True, check=True).stdout) for _ in range(5)]
+        results["fib30_service_ms"] = statistics.median(service_ms)
+        results["fib30_node_ms"] = statistics.median(node_ms)
+        results["fib30_ratio"] = round(statistics.median(service_ms) / max(statistics.median(node_ms), 1), 3)
+
+        before = rss_of(http, "bench")
+        served = 0
+        while served < args.leak_requests:
+            served += wrk(f"{bench.url}/bot-bench/hello/leak", 5)["requests"]
+        after = rss_of(http, "bench")
+        results["rss_growth_mb_per_100k"] = round((after - before) / 2**20 * 100_000 / served, 2)
+        results["rss_after_mb"] = round(after / 2**20, 1)
+        results["leak_requests"] = served
+
+        if args.boot50:
+            for n in range(50):
+                bench.deploy(http, f"boot-{n:02d}", start=False)
+                http.post(f"/api/projects/boot-{n:02d}/runtime/start", json={"release": "1.0"}).raise_for_status()
+            bench.stop()
+            began = time.perf_counter()
+            bench.serve()
+            http = bench.client()
+            while sum(http.get(f"/api/projects/boot-{n:02d}/runtime").json()["state"] == "running" for n in range(50)) < 50:
+                time.sleep(0.2)
+            results["boot50_s"] = round(time.perf_counter() - began, 2)
+    finally:
+        bench.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The editor's typings compile: `tsc --noEmit --checkJs` over example services that use every
+$ API, with the declarations the server generates for a project (tools/typecheck has tsc)."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from runtime_support import new_service
+
+TSC = ROOT / "tools" / "typecheck" / "node_modules" / ".bin" / "tsc"
+EXAMPLES = sorted((ROOT / "examples").glob("*.js"))
+# Every $ API of the runtime (DESIGN.md section 6) that the server has by now.
+RUNTIME_APIS = ("$service", "$router", "$logger")
+
+
+
+@pytest.fixture(scope="module")
+def typings(client, root_headers) -> str:
+    assert TSC.exists(), "TypeScript is missing: `make test` installs it (npm ci in tools/typecheck)"
+    service = new_service(client, root_headers)
+    response = client.get(service.api("/runtime/typings"), headers=root_headers)
+    assert response.status_code == 200
+    return response.text
+
+
+def tsc(folder: Path, typings: str, source: str) -> subprocess.CompletedProcess:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "m3m.d.ts").write_text(typings)
+    (folder / "service.js").write_text(source)
+    # lib es2022 without the DOM, as in the editor: a service has no window, fetch or XHR.
+    config = {
+        "compilerOptions": {"allowJs": True, "checkJs": True, "noEmit": True, "target": "es2022", "lib": ["es2022"], "types": []},
+        "files": ["m3m.d.ts", "service.js"],
+    }
+    (folder / "tsconfig.json").write_text(json.dumps(config))
+    return subprocess.run([str(TSC), "-p", str(folder)], capture_output=True, text=True, timeout=120)
+
+
+def test_every_runtime_api_is_declared(typings):
+    for name in RUNTIME_APIS:
+        assert f"declare const {name}" in typings, f"{name} is not declared"
+
+
+def test_examples_use_every_api():
+    text = "\n".join(path.read_text() for path in EXAMPLES)
+    for name in RUNTIME_APIS:
+        assert f"{name}." in text, f"no example in examples/ uses {name}"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)
+def test_example_compiles(tmp_path, typings, example):
+    result = tsc(tmp_path, typings, example.read_text())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "source, error",
+    [
+        ("$nope.run()", "Cannot find name '$nope'"),
+        ("$router.get(42, () => 1)", "not assignable"),
+        ("$logger.shout('x')", "Property 'shout' does not exist"),
+        ("fetch('http://x')", "Cannot find name 'fetch'"),
+    ],
+)
+def test_the_check_catches_mistakes(tmp_path, typings, source, error):
+    result = tsc(tmp_path, typings, "// @ts-check\n" + source + "\n")
+    assert result.returncode != 0
+    assert error in result.stdout
