@@ -8,9 +8,13 @@ from __future__ import annotations
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from typing import TYPE_CHECKING
+
 from .embedded import EmbeddedMongo
 from .errors import ApiError
-from .settings import Settings
+
+if TYPE_CHECKING:  # workers import this module too: they do without dynaconf and pydantic
+    from .settings import Settings
 
 
 class DatabaseUnavailable(Exception):

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from quart import Quart, jsonify
+from typing import TYPE_CHECKING
+
 from werkzeug.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from quart import Quart
 
 log = logging.getLogger("m3m")
 
@@ -67,6 +71,8 @@ def envelope(status: int, message: str, code: str | None = None, fields=None):
     body = {"code": code or CODES.get(status, "error"), "message": message}
     if fields:
         body["fields"] = fields
+    from quart import jsonify  # here, not at the top: workers raise ApiError without Quart loaded
+
     response = jsonify({"error": body})
     response.status_code = status
     return response

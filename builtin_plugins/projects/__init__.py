@@ -1,7 +1,6 @@
 """Projects: the unit every feature hangs off; members, API keys and the delete cascade."""
 
 from kernel.hookspecs import hookimpl
-from kernel.security import Principal
 
 
 @hookimpl
@@ -24,6 +23,7 @@ async def m3m_authenticate(request, app):
     if not api_key:
         return None
     from kernel.errors import ApiError
+    from kernel.security import Principal
 
     from .routes import projects
 
