@@ -22,6 +22,9 @@ BUILTIN_PLUGINS = (
     "builtin_plugins.env",
     "builtin_plugins.pipeline",
     "builtin_plugins.runtime",
+    "builtin_plugins.toolkit",
+    "builtin_plugins.delayed",
+    "builtin_plugins.schedule",
 )
 
 ENTRY_POINT_GROUP = "m3m"

@@ -111,14 +111,32 @@ def package_dir(dotted: str) -> Path:
     return ROOT.joinpath(*dotted.split("."))
 
 
+def implemented_hooks(dotted: str) -> set[str]:
+    tree = ast.parse((package_dir(dotted) / "__init__.py").read_text())
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
 @pytest.mark.parametrize("dotted", BUILTIN_PLUGINS)
 def test_builtin_plugin_has_the_agreed_shape(dotted):
+    """__init__.py and service.py (the logic) always; routes.py iff the plugin mounts REST routes
+    (m3m_blueprints); runtime.py, prelude.js and typings.d.ts iff it adds $ APIs
+    (m3m_runtime_bindings), and then it declares them (m3m_runtime_typings)."""
     folder = package_dir(dotted)
-    for part in ("__init__.py", "routes.py", "service.py"):
+    for part in ("__init__.py", "service.py"):
         assert (folder / part).is_file(), f"{dotted} has no {part}"
-    if (folder / "runtime.py").is_file():
-        for part in ("prelude.js", "typings.d.ts"):
-            assert (folder / part).is_file(), f"{dotted} has runtime.py but no {part}"
+    hooks = implemented_hooks(dotted)
+    aspects = {
+        "m3m_blueprints": ("routes.py",),
+        "m3m_runtime_bindings": ("runtime.py", "prelude.js", "typings.d.ts"),
+    }
+    for hook, parts in aspects.items():
+        for part in parts:
+            if hook in hooks:
+                assert (folder / part).is_file(), f"{dotted} implements {hook} but has no {part}"
+            else:
+                assert not (folder / part).exists(), f"{dotted} has {part} but does not implement {hook}"
+    if "m3m_runtime_bindings" in hooks:
+        assert "m3m_runtime_typings" in hooks, f"{dotted} adds $ APIs but does not declare them (m3m_runtime_typings)"
 
 
 @pytest.mark.parametrize("dotted", BUILTIN_PLUGINS)

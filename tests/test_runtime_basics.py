@@ -96,3 +96,20 @@ def test_bindings_come_from_plugins(client, service):
         "python": "undefined", "pmEval": "undefined", "xhr": "undefined",
         "debugger": "undefined", "router": "object", "logger": "object",
     }
+
+
+def test_an_answer_that_is_no_response_is_the_services_500(client, service):
+    service.deploy(
+        """
+        $router.get('/status', () => $router.response(999, 'x'))
+        $router.get('/header', () => $router.response(200, 'x', { 'X-Bad': 'a\\r\\nSet-Cookie: evil=1' }))
+        $router.get('/header-name', () => $router.response(200, 'x', { 'Bad Name': 'v' }))
+        $router.get('/poisoned', () => { Object.prototype.toJSON = function () { return 'poison' }; return { a: 1 } })
+        """
+    )
+    for path in ("/status", "/header", "/header-name", "/poisoned"):
+        response = client.get(service.bot(path))
+        assert response.status_code == 500, (path, response.text)
+        assert response.json()["error"]["code"] == "service_error", path
+        assert "set-cookie" not in response.headers
+    assert client.get(service.api("/runtime"), headers=service.headers).json()["state"] == "running"

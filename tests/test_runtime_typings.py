@@ -13,7 +13,9 @@ from runtime_support import new_service
 TSC = ROOT / "tools" / "typecheck" / "node_modules" / ".bin" / "tsc"
 EXAMPLES = sorted((ROOT / "examples").glob("*.js"))
 # Every $ API of the runtime (DESIGN.md section 6) that the server has by now.
-RUNTIME_APIS = ("$service", "$router", "$logger")
+RUNTIME_APIS = (
+    "$service", "$router", "$logger", "$env", "$goals", "$crypto", "$encoding", "$strings", "$delayed", "$schedule",
+)
 
 
 

@@ -1,11 +1,19 @@
 // $service, $router, $logger and console, built on the kernel's host boundary.
 // Runs as the body of function (kernel, data); nothing here reaches Python but kernel.*.
+// A log argument as text: strings as they are, an Error as "Name: message" plus its stack
+// (SpiderMonkey's stack does not repeat the message), objects as JSON (Errors inside them too),
+// other values as String() would (JSON would turn NaN into null, a BigInt into a throw).
+const errorText = (e) => {
+  const head = String(e.name || 'Error') + ': ' + String(e.message);
+  return e.stack ? head + '\n' + String(e.stack).replace(/\n+$/, '') : head;
+};
+const jsonReplacer = (key, value) => (value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value);
 const format = (value) => {
   if (typeof value === 'string') { return value; }
-  if (value instanceof Error) { return (value.stack ? value.name + ': ' + value.message + '\n' + value.stack : String(value)); }
-  if (value === undefined) { return 'undefined'; }
+  if (value instanceof Error) { return errorText(value); }
   if (typeof value === 'function') { return '[function ' + (value.name || 'anonymous') + ']'; }
-  try { return JSON.stringify(value); } catch (e) { return String(value); }
+  if (value === null || typeof value !== 'object') { return String(value); }
+  try { return JSON.stringify(value, jsonReplacer); } catch (e) { return String(value); }
 };
 const logAt = (level) => (...args) => kernel.log(level, args.map(format).join(' '));
 const logger = Object.freeze({ debug: logAt('DEBUG'), info: logAt('INFO'), warn: logAt('WARN'), error: logAt('ERROR') });
@@ -79,7 +87,13 @@ kernel.setDispatcher(async (request) => {
   return encodeBody(status, { error: { code, message: 'no route for ' + request.method + ' ' + request.path } }, {});
 });
 
-const consoleAt = { log: logAt('INFO'), info: logAt('INFO'), warn: logAt('WARN'), error: logAt('ERROR'), debug: logAt('DEBUG'), trace: logAt('DEBUG') };
+// console.* writes to the same log: log/info/dir -> INFO, warn -> WARN, error -> ERROR,
+// debug -> DEBUG; trace -> DEBUG with the caller's stack; assert -> ERROR when it fails.
+const consoleAt = {
+  log: logAt('INFO'), info: logAt('INFO'), dir: logAt('INFO'), warn: logAt('WARN'), error: logAt('ERROR'), debug: logAt('DEBUG'),
+  trace: (...args) => kernel.log('DEBUG', ['Trace:', ...args.map(format)].join(' ') + '\n' + String(new Error().stack).split('\n').slice(1).join('\n').replace(/\n+$/, '')),
+  assert: (condition, ...args) => { if (!condition) { logAt('ERROR')('Assertion failed:', ...args); } },
+};
 globalThis.console = Object.freeze(consoleAt);
 globalThis.$logger = logger;
 globalThis.$service = service;

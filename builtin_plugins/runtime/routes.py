@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
+import re
 from typing import Annotated
 
 from pydantic import StringConstraints
@@ -15,6 +15,7 @@ from kernel.api import Schema, body
 from kernel.errors import ApiError, envelope, invalid
 from kernel.plugins import app_service, await_me_maybe
 from kernel.runtime.ipc import RemoteError
+from kernel.runtime.logs import RESET
 from kernel.runtime.supervisor import RouteTimeout, ServiceUnavailable
 from kernel.tenancy import require_project, resolve_project
 
@@ -77,67 +78,79 @@ async def restart(pid: str):
     release = await runtime().release(project["id"], version) if version else None
     if release is None:
         raise ApiError(409, "nothing to restart: start a release first")
-    return await runtime().start(project, release)
+    return await runtime().restart(project, release)
 
 
 # -- logs ----------------------------------------------------------------------------------------
+# A log "line" is a physical line of the run's log file: an entry whose message has several lines
+# (a stack) continues on lines indented by four spaces (docs/runtime/logs.md).
+
+STREAM_KEEPALIVE_SECONDS = 15
 
 
-def _int_arg(name: str, default: int, high: int) -> int:
-    raw = request.args.get(name, default)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise invalid(name, "must be a whole number") from None
-    if not 0 <= value <= high:
-        raise invalid(name, f"must be between 0 and {high}")
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise invalid(name, "must be a whole number")
+    value = int(raw)
+    if not low <= value <= high:
+        raise invalid(name, f"must be between {low} and {high}")
     return value
 
 
 @blueprint.get("/api/projects/<pid>/runtime/logs")
 @tag(["runtime"])
 async def logs(pid: str):
-    """?offset=0&limit=200 -> {lines, nextOffset, total}"""
+    """?offset=0&limit=200 -> {lines, nextOffset, total}: lines [offset, offset+limit) of the run's log."""
     project, _ = await require_project(pid)
-    offset = _int_arg("offset", 0, 10**9)
-    limit = _int_arg("limit", 200, MAX_LOG_PAGE) or 200
-    return runtime().logs.read(project["id"], offset, limit)
+    offset = _int_arg("offset", 0, 0, 10**9)
+    limit = _int_arg("limit", 200, 1, MAX_LOG_PAGE)
+    return await runtime().logs.read(project["id"], offset, limit)
 
 
 @blueprint.get("/api/projects/<pid>/runtime/logs/download")
 @tag(["runtime"])
 async def download_logs(pid: str):
-    """The whole log of the current run as a text file."""
+    """The whole log of the current run as a text file (streamed from the disk)."""
     project, _ = await require_project(pid)
-    text = "\n".join(runtime().logs.lines(project["id"]))
-    return Response(
-        text + ("\n" if text else ""),
+    response = Response(
+        runtime().logs.chunks(project["id"]),
         mimetype="text/plain",
         headers={"Content-Disposition": f'attachment; filename="{project["slug"]}.log"'},
     )
+    response.timeout = None
+    return response
 
 
 @blueprint.get("/api/projects/<pid>/runtime/logs/stream")
 @tag(["runtime"])
 async def stream_logs(pid: str):
-    """Server-sent events: one `data:` event per new log line."""
+    """Server-sent events: one `data:` event per new log line; `event: reset` when a new run
+    clears the log; a comment every 15 s keeps proxies from closing an idle stream."""
     project, _ = await require_project(pid)
     store = runtime().logs
-    queue = store.subscribe(project["id"])
+    project_id = project["id"]
 
     async def events():
+        # Subscribed here, not before: when the client is gone before the body starts, nothing
+        # was subscribed. When it leaves later, the server cancels this generator: `finally`.
+        subscription = store.subscribe(project_id)
         try:
-            yield b": connected\n\n"
+            yield f": connected ({store.listening(project_id)} listening)\n\n".encode()
             while True:
-                try:
-                    line = await asyncio.wait_for(queue.get(), 15)
-                    yield f"data: {line}\n\n".encode()
-                except asyncio.TimeoutError:
+                items = await subscription.next(STREAM_KEEPALIVE_SECONDS)
+                if not items:
                     yield b": keep-alive\n\n"
+                    continue
+                yield "".join(
+                    "event: reset\ndata: \n\n" if item is RESET else f"data: {item}\n\n" for item in items
+                ).encode()
         finally:
-            store.unsubscribe(project["id"], queue)
+            store.unsubscribe(project_id, subscription)
 
-    response = Response(events(), mimetype="text/event-stream", headers={"Cache-Control": "no-cache"})
+    response = Response(events(), mimetype="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     response.timeout = None
     return response
 
@@ -192,7 +205,11 @@ async def service_route(pid: str, path: str):
     except RemoteError as exc:  # the route threw: the stack goes to the service's log
         runtime().logs.write(project["id"], "ERROR", f"{request.method} /{path} failed: {exc}\n{exc.stack or ''}".rstrip())
         return envelope(500, f"the service's route failed: {exc}", code="service_error")
-    return _response(answer)
+    try:
+        return _response(answer)
+    except ValueError as exc:
+        runtime().logs.write(project["id"], "ERROR", f"{request.method} /{path}: the service answered no valid response: {exc}")
+        return envelope(500, f"the service answered no valid response: {exc}", code="service_error")
 
 
 def _running_project(ref: str) -> dict | None:
@@ -204,19 +221,39 @@ def _running_project(ref: str) -> dict | None:
     return None
 
 
-def _response(answer: dict) -> Response:
-    encoding = answer.get("encoding")
-    headers = dict(answer.get("headers") or {})
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
+
+
+def _response(answer) -> Response:
+    """The worker's answer as an HTTP response; ValueError if it is not a response (a service
+    can poison its own JSON, e.g. with Object.prototype.toJSON, but not the server)."""
+    if not isinstance(answer, dict):
+        raise ValueError("the answer is not an object")
     status = answer.get("status", 200)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise ValueError(f"status {status!r} is not an HTTP status")
+    raw_headers = answer.get("headers") or {}
+    if not isinstance(raw_headers, dict):
+        raise ValueError("headers are not an object")
+    headers = {}
+    for name, value in raw_headers.items():
+        value = str(value)
+        if not HEADER_NAME.match(str(name)) or "\r" in value or "\n" in value:
+            raise ValueError(f"header {name!r} is not a valid header")
+        headers[str(name)] = value
+    encoding, body = answer.get("encoding"), answer.get("body")
     if encoding == "json":
         headers.setdefault("content-type", "application/json")
-        payload = json.dumps(answer.get("body"), separators=(",", ":"))
+        payload = json.dumps(body, separators=(",", ":"))
     elif encoding == "text":
         headers.setdefault("content-type", "text/plain; charset=utf-8")
-        payload = answer.get("body") or ""
+        payload = body if isinstance(body, str) else ""
     elif encoding == "base64":
         headers.setdefault("content-type", "application/octet-stream")
-        payload = base64.b64decode(answer.get("body") or "")
+        try:
+            payload = base64.b64decode(body or "", validate=True)
+        except (TypeError, ValueError):
+            raise ValueError("the binary body is not base64") from None
     else:
         payload = ""
     return Response(payload, status=status, headers=headers)

@@ -41,7 +41,10 @@ class RuntimeService:
         await put_document(
             self.states,
             {"project": project_id},
-            {"release": snapshot["release"], "state": snapshot["state"], "reason": snapshot["reason"], "updated": now()},
+            {
+                **{key: snapshot[key] for key in ("release", "state", "reason", "pid", "startedAt", "restarts")},
+                "updated": now(),
+            },
         )
 
     async def set_desired(self, project_id: str, desired: str, release: str | None = None) -> None:
@@ -60,6 +63,11 @@ class RuntimeService:
     async def start(self, project: dict, release: dict) -> dict:
         await self.set_desired(project["id"], "running", release["version"])
         return await self.supervisor.start(project, release)
+
+    async def restart(self, project: dict, release: dict) -> dict:
+        """Stop + start of the same release (the run's log goes on)."""
+        await self.set_desired(project["id"], "running", release["version"])
+        return await self.supervisor.restart(project["id"], project, release)
 
     async def stop(self, project_id: str) -> None:
         await self.set_desired(project_id, "stopped")
@@ -92,7 +100,8 @@ class RuntimeService:
                 if project is None or release is None:
                     log.warning("autostart: %s has no project or release %s any more", doc["project"], doc.get("release"))
                     continue
-                starts.append(self.supervisor.start(project, release))
+                # The same run goes on: its log (what happened before the server went down) stays.
+                starts.append(self.supervisor.start(project, release, new_log=False))
             if starts:
                 log.info("autostart: starting %d services", len(starts))
                 await asyncio.gather(*starts, return_exceptions=True)

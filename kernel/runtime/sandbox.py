@@ -27,68 +27,192 @@ ESCAPE_GLOBALS = (
     "require",
     "exports",
     "module",
+    # PythonMonkey's native iterator class for Python lists: `new ListIterator().next()` from
+    # service code follows a null pointer and kills the process (SIGSEGV). We never hand a Python
+    # list to JS, so nothing needs it after set-up.
+    "ListIterator",
 )
 
 
 # debuggerGlobal itself is non-configurable (it cannot be deleted or overwritten); its Debugger,
 # which reads any closure (the boundary functions included), can be.
+# Function.prototype.caller/arguments: SpiderMonkey still answers them for sloppy functions, so a
+# service's toJSON or toString called from a sloppy prelude function could reach that function
+# (`f.caller`) and its arguments (`f.caller.arguments`), past the prelude's own checks. Deleted,
+# every function's `.caller` and `.arguments` are undefined (arguments.callee still works).
 REMOVE_ESCAPES_JS = """(names) => {
   for (const name of names) { delete globalThis[name]; }
   if (typeof debuggerGlobal === 'object') { delete debuggerGlobal.Debugger; Object.freeze(debuggerGlobal); }
+  delete Function.prototype.caller;
+  delete Function.prototype.arguments;
 }"""
+
+# PythonMonkey's atob/btoa are Python functions (builtin_modules/base64.py): service code could
+# hand any JS value straight to Python (`atob({})` reaches CPython with a JS proxy, and answers
+# with a Python traceback naming files). Replaced by JS before any prelude runs, so the boundary
+# stays the only way into Python. Forgiving-base64 as in the HTML standard.
+HOST_GLOBALS_JS = r"""(function () {
+  'use strict';
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const toText = String;
+  const fromCode = String.fromCharCode;
+  const Invalid = DOMException;
+  const invalid = (message) => new Invalid(message, 'InvalidCharacterError');
+  const btoa = function btoa(data) {
+    const text = toText(data);
+    let out = '';
+    for (let i = 0; i < text.length; i += 3) {
+      const a = text.charCodeAt(i), b = text.charCodeAt(i + 1), c = text.charCodeAt(i + 2);
+      if (a > 255 || b > 255 || c > 255) { throw invalid('btoa: the string contains characters outside of Latin1'); }
+      const n = (a << 16) | ((b || 0) << 8) | (c || 0);
+      out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63]
+        + (i + 1 < text.length ? ALPHABET[(n >> 6) & 63] : '=') + (i + 2 < text.length ? ALPHABET[n & 63] : '=');
+    }
+    return out;
+  };
+  const atob = function atob(data) {
+    let text = toText(data).replace(/[\t\n\f\r ]/g, '');
+    if (text.length % 4 === 0) { text = text.replace(/==?$/, ''); }
+    if (text.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(text)) { throw invalid('atob: the string is not correctly encoded'); }
+    let out = '', bits = 0, count = 0;
+    for (let i = 0; i < text.length; i++) {
+      bits = (bits << 6) | ALPHABET.indexOf(text[i]);
+      count += 6;
+      if (count >= 8) { count -= 8; out += fromCode((bits >> count) & 255); }
+    }
+    return out;
+  };
+  globalThis.atob = atob;
+  globalThis.btoa = btoa;
+})"""
+
+
+class JsError(Exception):
+    """A JS function called from the host (Binding.call_js) threw: its message and JS stack."""
+
+    def __init__(self, message: str, stack: str = "") -> None:
+        super().__init__(message)
+        self.stack = stack
 
 
 @dataclass
 class Binding:
     """What a plugin adds to the runtime: `$name` built by `prelude` (JS, run as the body of
     `function (kernel, data)`), on top of host `operations` (Python callables taking and
-    returning JSON-able values; async ones become Promises), with `data` handed over at boot."""
+    returning JSON-able values; async ones become Promises), with `data` handed over at boot.
+    The other way round, `await binding.call_js(name, *args)` calls the JS function the prelude
+    registered with `kernel.onCall(name, fn)` (JSON values in, its awaited JSON result out)."""
 
     name: str
     prelude: str
     operations: dict[str, Callable[..., Any]] = field(default_factory=dict)
     data: Any = None
+    _invoke: Callable[..., Any] | None = field(default=None, init=False, repr=False, compare=False)
+
+    async def call_js(self, name: str, *args: Any) -> Any:
+        """Call `fn` of the prelude's `kernel.onCall(name, fn)`, await it; JsError if it throws."""
+        if self._invoke is None:
+            raise RuntimeError(f"binding {self.name} is not installed in a sandbox")
+        return await self._invoke(self.name, name, *args)
 
 
 KERNEL_JS = r"""
 (function (rawSync, rawAsync, rawLog) {
+  'use strict';  // no sloppy frame of the kernel can be reached through a callee's .caller
+  // The builtins the boundary uses, taken before any prelude or service code runs: a service
+  // that replaces JSON.stringify, String or Object.hasOwn, or adds Object.prototype.toJSON or
+  // an `error` getter, changes its own data at most, never the envelopes the host reads.
+  const parse = JSON.parse;
+  const stringify = JSON.stringify;
+  const toText = String;
+  const hasOwn = Object.hasOwn;
+  const freeze = Object.freeze;
+  const create = Object.create;
+  const dict = () => create(null);
+  const apply = Reflect.apply;
+  const ErrorClass = Error;
+  const TypeErrorClass = TypeError;
+  const indirectEval = eval;
+
   const handlers = { boot: [], start: [], shutdown: [] };
+  const callables = dict();  // namespace -> name -> the JS function the host may call
   let dispatcher = null;
-  const errorInfo = (e) => ({
-    error: (e && e.message !== undefined) ? String(e.name || 'Error') + ': ' + String(e.message) : String(e),
-    stack: (e && e.stack) ? String(e.stack) : '',
-  });
+
+  // JSON text of one value; what JSON has no text for (undefined, a function) is null.
+  const json = (value) => {
+    const text = stringify(value);
+    return typeof text === 'string' ? text : 'null';
+  };
+  // The envelopes are assembled here as text, never by stringify on an object of ours, so an
+  // inherited toJSON cannot reshape them; the host checks their shape again anyway.
+  const argsText = (args) => {
+    let text = '[';
+    for (let i = 0; i < args.length; i++) { text += (i ? ',' : '') + json(args[i]); }
+    return text + ']';
+  };
+  const okText = (value) => '{"ok":' + json(value) + '}';
+  const errorInfo = (e) => {
+    try {
+      const named = e !== null && (typeof e === 'object' || typeof e === 'function') && e.message !== undefined;
+      return {
+        error: named ? toText(e.name || 'Error') + ': ' + toText(e.message) : toText(e),
+        stack: named && e.stack ? toText(e.stack) : '',
+      };
+    } catch (_) {  // a thrown Proxy, a toString that throws...
+      return { error: 'a thrown value that cannot be shown as text', stack: '' };
+    }
+  };
+  const errorText = (e) => {
+    const info = errorInfo(e);
+    return '{"error":' + stringify(info.error) + ',"stack":' + stringify(info.stack) + '}';
+  };
   const unwrap = (text) => {
-    const answer = JSON.parse(text);
-    if ('error' in answer) { throw new Error(answer.error); }
+    const answer = parse(text);
+    if (hasOwn(answer, 'error')) { throw new ErrorClass(answer.error); }
     return answer.ok;
   };
-  const makeKernel = (ns) => Object.freeze({
-    call: (op, ...args) => unwrap(rawSync(ns, op, JSON.stringify(args))),
-    callAsync: async (op, ...args) => unwrap(await rawAsync(ns, op, JSON.stringify(args))),
-    log: (level, message) => { rawLog(String(level), String(message)); },
+
+  const makeKernel = (ns) => freeze({
+    call: (op, ...args) => unwrap(rawSync(ns, toText(op), argsText(args))),
+    callAsync: async (op, ...args) => unwrap(await rawAsync(ns, toText(op), argsText(args))),
+    log: (level, message) => { rawLog(toText(level), toText(message)); },
     onLifecycle: (phase, fn) => {
-      if (!handlers[phase]) { throw new Error('unknown lifecycle phase ' + phase); }
-      if (typeof fn !== 'function') { throw new TypeError('$service.' + phase + ' needs a function'); }
-      handlers[phase].push(fn);
+      if (!hasOwn(handlers, phase)) { throw new ErrorClass('unknown lifecycle phase ' + toText(phase)); }
+      if (typeof fn !== 'function') { throw new TypeErrorClass('$service.' + phase + ' needs a function'); }
+      const list = handlers[phase];
+      list[list.length] = fn;
     },
     setDispatcher: (fn) => { dispatcher = fn; },
+    onCall: (name, fn) => {
+      if (typeof fn !== 'function') { throw new TypeErrorClass('kernel.onCall needs a function'); }
+      if (!hasOwn(callables, ns)) { callables[ns] = dict(); }
+      callables[ns][toText(name)] = fn;
+    },
     errorInfo,
   });
   return {
     makeKernel,
-    install: (source, kernel, dataJson) => { (0, eval)('(function (kernel, data) {' + source + '\n})')(kernel, JSON.parse(dataJson)); },
+    install: (source, kernel, dataJson) => { indirectEval('(function (kernel, data) {' + source + '\n})')(kernel, parse(dataJson)); },
     lifecycle: async (phase) => {
       try {
-        for (const fn of handlers[phase]) { await fn(); }
-        return JSON.stringify({ ok: true });
-      } catch (e) { return JSON.stringify(errorInfo(e)); }
+        const list = handlers[phase];
+        for (let i = 0; i < list.length; i++) { await list[i](); }
+        return '{"ok":true}';
+      } catch (e) { return errorText(e); }
+    },
+    invoke: async (ns, name, argsJson) => {
+      try {
+        const table = hasOwn(callables, ns) ? callables[ns] : dict();
+        const fn = table[name];
+        if (typeof fn !== 'function') { throw new ErrorClass('no JS function ' + ns + '.' + name + ' (kernel.onCall)'); }
+        return okText(await apply(fn, undefined, parse(argsJson)));
+      } catch (e) { return errorText(e); }
     },
     dispatch: async (requestJson) => {
       try {
-        if (!dispatcher) { return JSON.stringify({ ok: { status: 404, headers: {}, body: { error: 'no routes' }, encoding: 'json' } }); }
-        return JSON.stringify({ ok: await dispatcher(JSON.parse(requestJson)) });
-      } catch (e) { return JSON.stringify(errorInfo(e)); }
+        if (!dispatcher) { return '{"ok":{"status":404,"headers":{},"body":{"error":"no routes"},"encoding":"json"}}'; }
+        return okText(await dispatcher(parse(requestJson)));
+      } catch (e) { return errorText(e); }
     },
   };
 })
@@ -104,41 +228,58 @@ class Sandbox:
         self.pm = pm
         self.log = log
         self.operations = {binding.name: binding.operations for binding in bindings}
+        pm.eval(HOST_GLOBALS_JS)()
         internals = pm.eval(KERNEL_JS)(self._call_sync, self._call_async, self._log)
         self._lifecycle = internals["lifecycle"]
         self._dispatch = internals["dispatch"]
+        self._invoke = internals["invoke"]
         for binding in bindings:
+            binding._invoke = self.invoke
             kernel = internals["makeKernel"](binding.name)
             internals["install"](binding.prelude, kernel, json.dumps(binding.data))
         pm.eval(REMOVE_ESCAPES_JS)(list(ESCAPE_GLOBALS))
 
     # -- the boundary: strings in, strings out ------------------------------------------------
+    # Nothing from JS is trusted: the kernel JS always sends text, but the checks below hold
+    # even if service code found a way to call these with anything else.
 
-    def _operation(self, namespace: str, op: str):
+    def _operation(self, namespace, op, args_json):
+        """The host operation and its arguments, from three strings (else TypeError/LookupError)."""
+        if not (isinstance(namespace, str) and isinstance(op, str) and isinstance(args_json, str)):
+            raise TypeError("the host boundary takes text only")
         operation = self.operations.get(namespace, {}).get(op)
         if operation is None:
             raise LookupError(f"no host operation {namespace}.{op}")
-        return operation
+        args = json.loads(args_json)
+        if not isinstance(args, list):
+            raise TypeError("the arguments of a host operation are a JSON array")
+        return operation, args
 
     def _call_sync(self, namespace: str, op: str, args_json: str) -> str:
         try:
-            result = self._operation(namespace, op)(*json.loads(args_json))
+            operation, args = self._operation(namespace, op, args_json)
+            result = operation(*args)
             if inspect.isawaitable(result):
+                if inspect.iscoroutine(result):
+                    result.close()  # never awaited: no "coroutine was never awaited" warning
                 raise TypeError(f"{namespace}.{op} is asynchronous; use callAsync")
-            return json.dumps({"ok": result})
+            return _ok(result)
         except Exception as exc:  # never raise into JS: only text crosses
             return json.dumps({"error": _message(exc)})
 
     async def _call_async(self, namespace: str, op: str, args_json: str) -> str:
         try:
-            result = self._operation(namespace, op)(*json.loads(args_json))
+            operation, args = self._operation(namespace, op, args_json)
+            result = operation(*args)
             if inspect.isawaitable(result):
                 result = await result
-            return json.dumps({"ok": result})
+            return _ok(result)
         except Exception as exc:
             return json.dumps({"error": _message(exc)})
 
     def _log(self, level: str, message: str) -> None:
+        if not (isinstance(level, str) and isinstance(message, str)):  # see the boundary above
+            level, message = "ERROR", "(a log call that did not give text was dropped)"
         self.log(level, message)
 
     # -- what the worker drives ---------------------------------------------------------------
@@ -149,14 +290,37 @@ class Sandbox:
 
     async def lifecycle(self, phase: str) -> dict:
         """Run the $service handlers of a phase in order: {"ok": True} or {"error", "stack"}."""
-        return json.loads(await self._dispatch_promise(self._lifecycle(phase)))
+        return await self._answer(self._lifecycle(phase))
 
     async def dispatch(self, request: dict) -> dict:
         """A route request into the service: {"ok": response} or {"error", "stack"}."""
-        return json.loads(await self._dispatch_promise(self._dispatch(json.dumps(request))))
+        return await self._answer(self._dispatch(json.dumps(request)))
 
-    async def _dispatch_promise(self, promise) -> str:
-        return str(await promise)
+    async def invoke(self, namespace: str, name: str, *args: Any) -> Any:
+        """Call a JS function a prelude registered with kernel.onCall (see Binding.call_js)."""
+        answer = await self._answer(self._invoke(namespace, name, json.dumps(args)))
+        if "error" in answer:
+            raise JsError(answer["error"], answer.get("stack", ""))
+        return answer.get("ok")
+
+    async def _answer(self, promise) -> dict:
+        """The kernel JS's answer: {"ok": value} or {"error", "stack"}, whatever JS did."""
+        try:
+            text = await promise
+        except Exception as exc:  # the kernel's async functions never reject; if one did
+            return {"error": f"the service's engine failed: {exc}", "stack": ""}
+        try:
+            answer = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict) and ("ok" in answer or isinstance(answer.get("error"), str)):
+            return answer
+        return {"error": "the service's answer did not cross the boundary as JSON text", "stack": ""}
+
+
+def _ok(result: Any) -> str:
+    """JSON text only: a value JSON cannot carry (a Python object, NaN) is an error, not a proxy."""
+    return json.dumps({"ok": result}, allow_nan=False)
 
 
 def _message(exc: Exception) -> str:

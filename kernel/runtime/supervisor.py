@@ -2,32 +2,35 @@
 
 It starts, stops and restarts workers, restarts crashed ones with exponential backoff up to a
 limit, kills what runs away (a route past its timeout whose worker stops answering, RSS over the
-memory cap, a stop past its deadline) and recycles workers past an RSS or request-count
-threshold with a hand-over that loses no request. It keeps no database: its owner (the runtime
-plugin) persists desired states through `on_change`.
+memory cap, no heartbeat, a stop past its deadline) and recycles workers past an RSS or
+request-count threshold with a hand-over that loses no request. It keeps no database: its owner
+(the runtime plugin) persists states through `on_change`. docs/runtime/process.md tells the
+policy; this file is its only implementation.
+
+Nothing here may take the server down: background tasks log and swallow their failures, and
+every worker a task spawned is killed when the task is cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
-import socket
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
-from .ipc import Channel, ChannelClosed, RemoteError
+from .ipc import ChannelClosed, RemoteError
 from .logs import LogStore
+from .process import WorkerProcess, exit_reason
 from .worker import rss_bytes
 
 log = logging.getLogger("m3m.runtime")
 
 WATCH_SECONDS = 0.5
-HEARTBEAT_GRACE = 10.0  # a worker silent this long is frozen (runaway JS): killed and replaced
+HEARTBEAT_GRACE = 10.0  # a worker silent this long (beyond the route timeout) is frozen: replaced
 STABLE_SECONDS = 60.0  # a run this long resets the crash counter
+BOOT_TIMEOUT = 30.0  # at least; the route timeout when longer
+RECYCLE_RETRY_SECONDS = 30.0  # after a failed recycling boot, the old worker goes on this long
 
 
 class ServiceUnavailable(Exception):
@@ -38,111 +41,39 @@ class RouteTimeout(Exception):
     """The route did not answer within runtime.route_timeout; the route answers 504."""
 
 
-class WorkerProcess:
-    """One spawned worker and its channel."""
-
-    def __init__(self, process: asyncio.subprocess.Process, channel: Channel, serve_task: asyncio.Task) -> None:
-        self.process = process
-        self.channel = channel
-        self.serve_task = serve_task
-        self.in_flight = 0
-        self.requests = 0
-        self.last_heartbeat = time.monotonic()
-        self.routes: list = []
-        self.retiring = False
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def alive(self) -> bool:
-        return self.process.returncode is None
-
-    @classmethod
-    async def spawn(cls, memory_limit: int, on_event: Callable[["WorkerProcess", dict], None]) -> "WorkerProcess":
-        parent, child = socket.socketpair()
-        env = {
-            **os.environ,
-            "M3M_WORKER_FD": str(child.fileno()),
-            # Data segment room for the engine: twice the RSS cap, so JS gets a catchable
-            # out-of-memory while the supervisor's RSS watch does the killing.
-            "M3M_WORKER_RLIMIT_DATA": str(max(memory_limit * 2, 512 * 1024 * 1024)),
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "kernel.runtime.worker",
-            pass_fds=[child.fileno()], env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )
-        child.close()
-        channel = await Channel.open(parent)
-        worker = cls(process, channel, asyncio.create_task(channel.serve()))
-        channel.on_event = lambda message: on_event(worker, message)
-        return worker
-
-    async def request(self, message: dict, timeout: float | None) -> dict:
-        self.in_flight += 1
-        self.requests += 1
-        try:
-            return await self.channel.request(message, timeout)
-        finally:
-            self.in_flight -= 1
-
-    async def responsive(self, timeout: float = 2.0) -> bool:
-        try:
-            await self.channel.request({"t": "ping"}, timeout)
-            return True
-        except (asyncio.TimeoutError, ChannelClosed, RemoteError):
-            return False
-
-    def kill(self) -> None:
-        if self.alive:
-            try:
-                self.process.send_signal(signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.channel.close()
-
-    async def stderr_tail(self) -> str:
-        """What the worker printed before dying (a Python traceback, a MOZ_CRASH line)."""
-        if self.process.stderr is None:
-            return ""
-        try:
-            data = await asyncio.wait_for(self.process.stderr.read(), 1.0)
-        except (asyncio.TimeoutError, ValueError):
-            return ""
-        return data.decode(errors="replace")[-4000:]
-
-
 class Service:
-    """A project's service across worker replacements."""
+    """A project's service across worker replacements (crash restarts, recycling)."""
 
     def __init__(self, project: dict, release: dict) -> None:
         self.project = project
         self.release = release
-        self.state = "starting"
-        self.worker: WorkerProcess | None = None
+        self.state = "starting"  # starting | running | crashed (stopped services are dropped)
+        self.worker: WorkerProcess | None = None  # the one that takes requests
+        self.workers: set[WorkerProcess] = set()  # every live process, retiring ones included
         self.restarts = 0
         self.started_at: str | None = None
         self.run_started = time.monotonic()
         self.reason: str | None = None
         self.stopping = False
-        self.tasks: set[asyncio.Task] = set()
+        self.stopped = asyncio.Event()
+        self.tasks: set[asyncio.Task] = set()  # cancelled by a stop
+        self.reapers: set[asyncio.Task] = set()  # one per process, never cancelled
         self.recycling = False
+        self.recycle_blocked_until = 0.0
 
     @property
     def id(self) -> str:
         return self.project["id"]
 
     def snapshot(self) -> dict:
-        worker = self.worker
+        worker = self.worker if self.worker and self.worker.alive else None
         return {
             "state": self.state,
             "release": self.release["version"],
-            "pid": worker.pid if worker and worker.alive else None,
+            "pid": worker.pid if worker else None,
             "startedAt": self.started_at,
             "restarts": self.restarts,
-            "memory": rss_bytes(worker.pid) if worker and worker.alive else 0,
+            "memory": worker.rss if worker else 0,
             "routes": worker.routes if worker else [],
             "reason": self.reason,
         }
@@ -163,36 +94,105 @@ class Supervisor:
         self.on_change = on_change
         self.services: dict[str, Service] = {}
         self._watcher: asyncio.Task | None = None
+        # One worker spawned ahead with the engine and plugins imported: a start, a crash
+        # restart or a recycle takes it and pays only for the service's own boot.
+        self._spare: asyncio.Task | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start_watching(self) -> None:
         if self._watcher is None:
             self._watcher = asyncio.create_task(self._watch_forever())
+            self._prepare_spare()
 
-    async def start(self, project: dict, release: dict) -> dict:
-        """Stop what runs for the project, then boot `release` ({version, code}) in a new run."""
+    def _prepare_spare(self) -> None:
+        self._spare = asyncio.create_task(WorkerProcess.spawn(self.runtime.memory_limit, _ignore_events))
+
+    async def _discard_spare(self) -> None:
+        """Kill the spare and wait for it, so that no process is left for the GC to close
+        after the event loop is gone (asyncio then prints a traceback at exit)."""
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return
+        try:
+            worker = await spare
+        except (asyncio.CancelledError, OSError):
+            return
+        worker.kill()
+        await worker.wait()
+
+    async def _take_worker(self, service: Service) -> WorkerProcess:
+        """The spare if it is ready and alive (a new spare is prepared), else a fresh spawn."""
+        spare, self._spare = self._spare, None
+        worker = None
+        if spare is not None and spare.done() and not spare.cancelled() and spare.exception() is None:
+            worker = spare.result()
+            if not worker.alive:
+                worker.kill()
+                worker = None
+        elif spare is not None:
+            spare.cancel()
+            spare.add_done_callback(_kill_spawned)
+        if self._watcher is not None:
+            self._prepare_spare()
+        if worker is None:
+            return await WorkerProcess.spawn(self.runtime.memory_limit, self._worker_event(service))
+        handler = self._worker_event(service)
+        worker.channel.on_event = lambda message: handler(worker, message)
+        return worker
+
+    async def start(self, project: dict, release: dict, new_log: bool = True) -> dict:
+        """Stop what runs for the project, then boot `release` ({version, code}) in a new run.
+
+        Answers once the service runs or crashed. A stop meanwhile cancels the boot."""
         await self.stop(project["id"], record=False)
         service = Service(project, release)
         self.services[project["id"]] = service
-        self.logs.new_run(project["id"])
+        if new_log:
+            self.logs.new_run(project["id"])
         self._event(service, "INFO", f"starting release {release['version']}")
         await self._changed(service)
-        await self._boot(service)
+        boot = self._spawn(service, self._boot(service))
+        await asyncio.wait([boot])  # not `await boot`: a stop cancels the boot, not this caller
+        if service.stopping:
+            await service.stopped.wait()
         return service.snapshot()
 
+    async def restart(self, project_id: str, project: dict, release: dict) -> dict:
+        """Stop + start of the same release; the run's log goes on (it shows both halves)."""
+        if project_id in self.services:
+            self._event(self.services[project_id], "INFO", "restarting")
+        return await self.start(project, release, new_log=project_id not in self.services)
+
     async def stop(self, project_id: str, record: bool = True) -> dict | None:
+        """$service.shutdown with the deadline, then the process ends. A boot in progress is
+        cancelled (its worker killed: start never resolved, so no shutdown handlers)."""
         service = self.services.pop(project_id, None)
         if service is None:
             return None
         service.stopping = True
-        for task in list(service.tasks):
+        # Shielded: a caller that goes away (a client hanging up) must not leave workers behind.
+        return await asyncio.shield(asyncio.create_task(self._stop(service, record)))
+
+    async def _stop(self, service: Service, record: bool) -> dict:
+        tasks = list(service.tasks)
+        for task in tasks:
             task.cancel()
-        if service.worker:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        current = service.worker if service.worker and service.worker.alive else None
+        if current or service.state == "starting":
             self._event(service, "INFO", "stopping")
-            await self._stop_worker(service, service.worker)
-            self._event(service, "INFO", "stopped")
-        service.state = "stopped"
+        try:
+            if current:
+                await self._stop_worker(service, current)
+        finally:
+            for worker in list(service.workers):  # a retiring worker of an unfinished hand-over
+                worker.kill()
+                await worker.wait()
+            service.state = "stopped"
+            service.worker = None
+            service.stopped.set()
+        self._event(service, "INFO", "stopped")
         if record:
             await self._changed(service)
         return service.snapshot()
@@ -201,6 +201,7 @@ class Supervisor:
         """The server stops: stop every worker, leaving desired states as they are (autostart)."""
         if self._watcher:
             self._watcher.cancel()
+        await self._discard_spare()
         await asyncio.gather(*(self.stop(pid, record=False) for pid in list(self.services)), return_exceptions=True)
 
     def state(self, project_id: str) -> dict | None:
@@ -213,7 +214,7 @@ class Supervisor:
         service = self.services.get(project_id)
         if service is None or service.state != "running" or service.worker is None:
             raise ServiceUnavailable("the service is not running")
-        worker = service.worker
+        worker = service.worker  # from here on in_flight counts us: a hand-over waits for us
         try:
             answer = await worker.request({"t": "request", "req": request}, self.runtime.route_timeout)
         except asyncio.TimeoutError:
@@ -221,24 +222,38 @@ class Supervisor:
             raise RouteTimeout(f"the route did not answer within {self.runtime.route_timeout:g}s") from None
         except ChannelClosed:
             raise ServiceUnavailable("the service stopped while answering") from None
-        if self._due_for_recycling(worker) and not service.recycling:
+        if worker is service.worker and not service.recycling and self._due_for_recycling(service, worker):
             service.recycling = True
             self._spawn(service, self._recycle(service))
         return answer["res"]
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _spawn(self, service: Service, coro) -> None:
-        task = asyncio.create_task(coro)
+    def _spawn(self, service: Service, coro) -> asyncio.Task:
+        task = asyncio.create_task(self._guarded(service, coro))
         service.tasks.add(task)
         task.add_done_callback(service.tasks.discard)
+        return task
+
+    async def _guarded(self, service: Service, coro) -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug here must cost one service at most, never the server
+            log.exception("runtime: supervisor task failed for %s", service.id)
+            self._event(service, "ERROR", "internal error in the supervisor (see the server log)")
 
     def _event(self, service: Service, level: str, message: str) -> None:
         self.logs.write(service.id, level, f"[runtime] {message}")
 
     async def _changed(self, service: Service) -> None:
-        if self.on_change:
+        if self.on_change is None:
+            return
+        try:
             await self.on_change(service.id, service.snapshot())
+        except Exception:  # the database may be away; the service goes on regardless
+            log.exception("runtime: could not record the state of %s", service.id)
 
     def _worker_event(self, service: Service) -> Callable[[WorkerProcess, dict], None]:
         def handle(worker: WorkerProcess, message: dict) -> None:
@@ -246,13 +261,21 @@ class Supervisor:
                 for stamp, level, text in message.get("lines", []):
                     self.logs.write(service.id, level, text, stamp)
             elif message.get("t") == "heartbeat":
-                worker.last_heartbeat = time.monotonic()
+                worker.heartbeat(message)
 
         return handle
 
     async def _new_worker(self, service: Service) -> WorkerProcess:
-        """Spawn and boot a worker for the service's release; RemoteError when boot fails."""
-        worker = await WorkerProcess.spawn(self.runtime.memory_limit, self._worker_event(service))
+        """Spawn and boot a worker for the service's release; RemoteError when boot fails.
+        Cancelled (a stop), the worker is killed: no process outlives the task that made it."""
+        try:
+            worker = await self._take_worker(service)
+        except OSError as exc:  # fork failed: no memory, too many processes or files
+            raise RemoteError(f"the worker could not be started: {exc}") from None
+        service.workers.add(worker)
+        reaper = asyncio.create_task(self._guarded(service, self._reap(service, worker)))
+        service.reapers.add(reaper)
+        reaper.add_done_callback(service.reapers.discard)
         try:
             answer = await worker.channel.request(
                 {
@@ -262,20 +285,37 @@ class Supervisor:
                     "settings": self.settings.model_dump(mode="json"),
                     "db": {"uri": self.db_uri},
                 },
-                timeout=max(self.runtime.route_timeout, 30),
+                timeout=max(self.runtime.route_timeout, BOOT_TIMEOUT),
             )
-        except (RemoteError, ChannelClosed, asyncio.TimeoutError) as exc:
-            stderr = ""
-            if isinstance(exc, ChannelClosed):
-                await asyncio.wait_for(worker.process.wait(), 5)
-                stderr = await worker.stderr_tail()
+        except RemoteError:
             worker.kill()
-            if isinstance(exc, RemoteError):
-                raise
-            raise RemoteError(f"the worker died while booting: {exc}", stderr) from None
+            raise
+        except ChannelClosed:
+            try:
+                code = await asyncio.wait_for(worker.wait(), 5)
+            except asyncio.TimeoutError:
+                worker.kill()
+                code = await worker.wait()
+            raise RemoteError(f"{exit_reason(code)} while booting", worker.stderr_tail()) from None
+        except asyncio.TimeoutError:
+            worker.kill()
+            raise RemoteError(f"booting took longer than {max(self.runtime.route_timeout, BOOT_TIMEOUT):g}s") from None
+        except BaseException:
+            worker.kill()
+            raise
         worker.routes = answer.get("report", {}).get("routes", [])
         worker.last_heartbeat = time.monotonic()
         return worker
+
+    async def _reap(self, service: Service, worker: WorkerProcess) -> None:
+        """Every worker is waited for; one that dies while taking requests is a crash."""
+        code = await worker.process.wait()
+        service.workers.discard(worker)
+        if service.stopping or worker.retiring or service.worker is not worker:
+            return
+        await worker.wait()  # the rest of its stderr
+        service.worker = None
+        await self._crashed(service, exit_reason(code), worker.stderr_tail())
 
     async def _boot(self, service: Service) -> None:
         service.state = "starting"
@@ -285,37 +325,27 @@ class Supervisor:
         except RemoteError as exc:
             await self._crashed(service, str(exc), exc.stack)
             return
-        if service.stopping:
-            worker.kill()
-            return
         service.worker = worker
         service.state = "running"
         service.reason = None
         service.run_started = time.monotonic()
         service.started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         self._event(service, "INFO", f"started (pid {worker.pid})")
-        self._spawn(service, self._wait_exit(service, worker))
         await self._changed(service)
 
-    async def _wait_exit(self, service: Service, worker: WorkerProcess) -> None:
-        code = await worker.process.wait()
-        if service.stopping or worker.retiring or service.worker is not worker:
-            return
-        stderr = await worker.stderr_tail()
-        await self._crashed(service, f"the worker exited with code {code}", stderr)
-
     async def _crashed(self, service: Service, reason: str, stack: str | None) -> None:
+        """State crashed with the reason; a restart after restart_backoff * 2^n, n < restart_limit."""
         service.state = "crashed"
         service.reason = reason
         service.worker = None
         self._event(service, "ERROR", f"crashed: {reason}" + (f"\n{stack.strip()}" if stack and stack.strip() else ""))
-        await self._changed(service)
         if time.monotonic() - service.run_started > STABLE_SECONDS:
             service.restarts = 0
+        await self._changed(service)
         if service.restarts >= self.runtime.restart_limit:
             self._event(service, "ERROR", f"not restarting: it crashed {service.restarts + 1} times in a row")
             return
-        delay = self.runtime.restart_backoff * (2 ** service.restarts)
+        delay = self.runtime.restart_backoff * (2**service.restarts)
         service.restarts += 1
         self._event(service, "WARN", f"restart {service.restarts} of {self.runtime.restart_limit} in {delay:g}s")
         self._spawn(service, self._restart_later(service, delay))
@@ -333,64 +363,93 @@ class Supervisor:
             answer = await worker.channel.request({"t": "stop"}, deadline)
             result = answer.get("shutdown", {})
             if "error" in result:
-                self._event(service, "ERROR", f"$service.shutdown failed: {result['error']}")
+                self._event(service, "ERROR", f"$service.shutdown failed: {result['error']}\n{result.get('stack') or ''}".rstrip())
             await asyncio.wait_for(worker.process.wait(), 2)
         except asyncio.TimeoutError:
-            self._event(service, "WARN", f"killed: did not stop within {deadline:g}s")
+            self._event(service, "WARN", f"killed (pid {worker.pid}): did not stop within {deadline:g}s")
         except (ChannelClosed, RemoteError):
             pass
-        worker.kill()
-        await worker.process.wait()
+        finally:  # cancelled or not, the process ends
+            worker.kill()
+        await worker.wait()
 
-    async def _replace(self, service: Service, why: str) -> None:
+    async def _replace(self, service: Service, worker: WorkerProcess, why: str) -> None:
         """Kill a worker that cannot go on; a fresh one boots through the crash path (backoff)."""
-        worker = service.worker
-        if worker is None:
-            return
-        worker.retiring = True
+        if service.worker is not worker or service.stopping:
+            return  # already replaced (several timed-out requests may ask at once)
         worker.kill()
-        self._event(service, "ERROR", f"killed: {why}")
+        self._event(service, "ERROR", f"killed (pid {worker.pid}): {why}")
         await self._crashed(service, f"killed: {why}", None)
 
     async def _check_frozen(self, service: Service, worker: WorkerProcess) -> None:
+        """A route timed out: a worker that still answers a ping only has a slow route; one that
+        does not is stuck in JS that never yields (`while(true){}`) and only a kill stops it."""
         if service.worker is worker and not await worker.responsive():
-            await self._replace(service, f"a route ran past {self.runtime.route_timeout:g}s and the worker stopped answering (runaway JS?)")
+            await self._replace(service, worker, f"a route ran past {self.runtime.route_timeout:g}s and the worker stopped answering (runaway JS?)")
 
-    def _due_for_recycling(self, worker: WorkerProcess) -> bool:
-        return worker.requests >= self.runtime.recycle_requests or rss_bytes(worker.pid) >= self.runtime.recycle_rss
+    def _due_for_recycling(self, service: Service, worker: WorkerProcess) -> bool:
+        if time.monotonic() < service.recycle_blocked_until:
+            return False
+        return worker.requests >= self.runtime.recycle_requests or worker.rss >= self.runtime.recycle_rss
 
     async def _recycle(self, service: Service) -> None:
-        """Boot a fresh worker, switch to it, then retire the old one once its requests are done."""
+        """Hand-over: boot a fresh worker while the old one serves, switch new requests to it,
+        then stop the old one once its in-flight requests are answered. No request fails."""
         old = service.worker
         try:
             fresh = await self._new_worker(service)
         except RemoteError as exc:
             self._event(service, "ERROR", f"recycling failed, the current worker goes on: {exc}")
+            service.recycle_blocked_until = time.monotonic() + RECYCLE_RETRY_SECONDS
             service.recycling = False
             return
-        if service.stopping or service.worker is not old:
-            fresh.kill()
+        if service.stopping or old is None or service.worker is not old:
+            fresh.kill()  # the old one crashed or was replaced meanwhile: that path owns the service
+            service.recycling = False
             return
+        old.retiring = True
         service.worker = fresh
-        self._spawn(service, self._wait_exit(service, fresh))
         service.recycling = False
-        self._event(service, "INFO", f"recycled: pid {old.pid} -> {fresh.pid} after {old.requests} requests")
+        why = f"{old.requests} requests" if old.requests >= self.runtime.recycle_requests else f"RSS {old.rss // 2**20} MB"
+        self._event(service, "INFO", f"recycled: pid {old.pid} -> {fresh.pid} after {why}")
         await self._changed(service)
-        if old:
-            old.retiring = True
-            while old.in_flight:
-                await asyncio.sleep(0.01)
-            await self._stop_worker(service, old)
+        while old.in_flight and old.alive:  # each ends within the route timeout
+            await asyncio.sleep(0.01)
+        await self._stop_worker(service, old)
+
+    def _heartbeat_grace(self) -> float:
+        # A route may keep JS busy up to the route timeout; the timeout path handles that case.
+        return max(HEARTBEAT_GRACE, self.runtime.route_timeout + 5)
 
     async def _watch_forever(self) -> None:
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            for service in list(self.services.values()):
-                worker = service.worker
-                if worker is None or not worker.alive or service.state != "running":
-                    continue
-                rss = rss_bytes(worker.pid)
-                if rss > self.runtime.memory_limit:
-                    self._spawn(service, self._replace(service, f"memory {rss // 2**20} MB over the limit of {self.runtime.memory_limit // 2**20} MB"))
-                elif time.monotonic() - worker.last_heartbeat > HEARTBEAT_GRACE:
-                    self._spawn(service, self._replace(service, f"no heartbeat for {HEARTBEAT_GRACE:g}s (runaway JS?)"))
+            try:
+                self._watch_once()
+            except Exception:
+                log.exception("runtime: the watcher failed (it goes on)")
+
+    def _watch_once(self) -> None:
+        for service in list(self.services.values()):
+            worker = service.worker
+            if worker is None or not worker.alive or service.state != "running":
+                continue
+            # Heartbeats stop while JS does not yield, and a runaway allocation is just that: /proc.
+            rss = max(worker.rss, rss_bytes(worker.pid))
+            if rss > self.runtime.memory_limit:
+                why = f"memory {rss // 2**20} MB over the limit of {self.runtime.memory_limit // 2**20} MB"
+                self._spawn(service, self._replace(service, worker, why))
+            elif time.monotonic() - worker.last_heartbeat > self._heartbeat_grace():
+                self._spawn(service, self._replace(service, worker, f"no heartbeat for {self._heartbeat_grace():g}s (runaway JS?)"))
+
+
+def _ignore_events(worker: WorkerProcess, message: dict) -> None:
+    """A spare has no service yet: its heartbeats only keep it fresh."""
+    if message.get("t") == "heartbeat":
+        worker.heartbeat(message)
+
+
+def _kill_spawned(task: asyncio.Task) -> None:
+    """A spare spawn that is no longer wanted: kill its process if it got that far."""
+    if not task.cancelled() and task.exception() is None:
+        task.result().kill()

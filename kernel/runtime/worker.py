@@ -10,8 +10,10 @@ and heartbeats as events.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import resource
+import signal
 import socket
 import sys
 from dataclasses import dataclass
@@ -23,6 +25,9 @@ from .ipc import Channel, RemoteError
 
 HEARTBEAT_SECONDS = 1.0
 LOG_FLUSH_SECONDS = 0.1
+# Unsent log text a worker holds at most: JS that logs in a loop without yielding would
+# otherwise grow the buffer until the memory cap kills the worker. Past it lines are counted, not kept.
+LOG_BUFFER_BYTES = 2 * 1024 * 1024
 
 
 @dataclass
@@ -55,11 +60,17 @@ class Worker:
         self.channel = channel
         self.sandbox = None
         self.log_buffer: list[list[str]] = []
+        self.log_buffer_bytes = 0
+        self.log_dropped = 0
         self.done = asyncio.Event()
         channel.on_request = self.handle
 
     def log(self, level: str, message: str) -> None:
         """Buffered: a route that logs never waits for the supervisor."""
+        if self.log_buffer_bytes + len(message) > LOG_BUFFER_BYTES:
+            self.log_dropped += 1
+            return
+        self.log_buffer_bytes += len(message)
         self.log_buffer.append([log_time(), level.upper(), message])
 
     async def flush_logs(self) -> None:
@@ -68,8 +79,12 @@ class Worker:
             self._send_logs()
 
     def _send_logs(self) -> None:
+        if self.log_dropped:
+            note = f"[runtime] {self.log_dropped} lines dropped: the service logged faster than they could be sent"
+            self.log_buffer.append([log_time(), "WARN", note])
+            self.log_dropped = 0
         if self.log_buffer:
-            lines, self.log_buffer = self.log_buffer, []
+            lines, self.log_buffer, self.log_buffer_bytes = self.log_buffer, [], 0
             self.channel.send({"t": "log", "lines": lines})
 
     async def heartbeat(self) -> None:
@@ -100,12 +115,14 @@ class Worker:
     async def boot(self, message: dict) -> dict:
         from kernel.db import Database
         from kernel.plugins import await_me_maybe, build_plugin_manager
-        from kernel.settings import Settings
 
         from .sandbox import Binding, Sandbox
 
-        settings = Settings.model_validate(message["settings"])
+        # The server checked the settings; here they are plain values with attribute access, so
+        # the worker does without pydantic and dynaconf (~15 MB of an idle worker's RSS).
+        settings = SettingsView(message["settings"])
         project = message["project"]
+        name_process(f"m3m:{project['slug']}")
         db = Database(message["db"]["uri"], settings.mongodb.database, settings.mongodb.timeout)
         context = RuntimeContext(
             project=project,
@@ -136,15 +153,46 @@ class Worker:
         return {"report": context.report}
 
 
+class SettingsView(dict):
+    """Checked settings as sent by the supervisor: `settings.runtime.delayed_pool_size`."""
+
+    def __getattr__(self, name: str):
+        try:
+            value = self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return SettingsView(value) if isinstance(value, dict) else value
+
+
+def name_process(name: str) -> None:
+    """The process name `ps` and /proc/PID/comm show: m3m-spare, or the service it runs."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(15, name.encode()[:15], 0, 0, 0)  # 15 = PR_SET_NAME
+    except OSError:
+        pass
+
+
+def prewarm() -> None:
+    """Import the engine and the plugins now: a spare worker waiting for its boot message has
+    paid for them already, so a start costs only the service's own boot."""
+    name_process("m3m-spare")
+    import pythonmonkey  # noqa: F401
+
+    import kernel.db  # noqa: F401
+    from kernel.plugins import build_plugin_manager
+
+    build_plugin_manager()
+
+
 async def main() -> None:
     sock = socket.socket(fileno=int(os.environ["M3M_WORKER_FD"]))
     channel = await Channel.open(sock)
     worker = Worker(channel)
     loop = asyncio.get_running_loop()
-    # Unhandled promise rejections and errors in timers land here: logged, the service goes on.
-    loop.set_exception_handler(
-        lambda _loop, context: worker.log("ERROR", f"unhandled: {context.get('exception') or context.get('message')}")
-    )
+    # Unhandled promise rejections and errors thrown in timers land here (PythonMonkey runs JS
+    # jobs on this loop; the exception carries the JS stack). Policy: logged as ERROR, the
+    # service goes on (one forgotten `.catch` must not take a whole service down).
+    loop.set_exception_handler(lambda _loop, context: worker.log("ERROR", unhandled_message(context)))
     tasks = [
         asyncio.create_task(channel.serve()),
         asyncio.create_task(worker.heartbeat()),
@@ -159,6 +207,30 @@ async def main() -> None:
         task.cancel()
 
 
+def unhandled_message(context: dict) -> str:
+    error = context.get("exception")
+    if error is None:
+        return f"unhandled: {context.get('message')}"
+    text = str(error).strip() or type(error).__name__
+    return f"unhandled error (the service goes on): {text}"
+
+
+def die_with_parent() -> None:
+    """SIGKILL this worker when the server dies, even by SIGKILL: no orphan keeps running.
+
+    PR_SET_PDEATHSIG fires when the thread that spawned us ends; the supervisor spawns from the
+    event loop's thread, which lives as long as the server. If the server died before this call,
+    we are already orphaned (another parent): exit now.
+    """
+    parent = int(os.environ.get("M3M_WORKER_PARENT", "0"))
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    if parent and os.getppid() != parent:
+        os._exit(0)
+
+
 def limit_memory() -> None:
     """RLIMIT_DATA makes SpiderMonkey's allocations fail with a catchable out-of-memory."""
     limit = int(os.environ.get("M3M_WORKER_RLIMIT_DATA", "0"))
@@ -167,6 +239,8 @@ def limit_memory() -> None:
 
 
 if __name__ == "__main__":
+    die_with_parent()
     limit_memory()
+    prewarm()
     asyncio.run(main())
     sys.exit(0)

@@ -1,0 +1,51 @@
+"""The example services in examples/ run as shipped: deployed, then called over HTTP."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from runtime_support import new_service
+
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def service(client, root_headers):
+    deployed = new_service(client, root_headers)
+    yield deployed
+    deployed.stop()
+
+
+def test_core_example(client, service):
+    assert service.deploy((EXAMPLES / "core.js").read_text())["state"] == "running"
+    assert client.get(service.bot("/hello/ann?page=2")).json() == {"hello": "ann", "page": 2}
+    echoed = client.post(service.bot("/echo"), json={"a": 1})
+    assert echoed.status_code == 201 and echoed.json()["received"] == {"a": 1}
+    assert client.post(service.bot("/echo")).status_code == 400
+    assert client.get(service.bot("/health")).json() == {"ok": True}
+    service.wait_log("booting")
+
+
+def test_bot_example(client, service):
+    headers = service.headers
+    client.put(service.api("/env/BOT_TOKEN"), json={"type": "string", "value": "t0k3n"}, headers=headers)
+    client.put(service.api("/env/MAX_REPLY"), json={"type": "integer", "value": 12}, headers=headers)
+    client.post(service.api("/goals"), json={"name": "Messages", "slug": "messages", "type": "daily_counter"}, headers=headers)
+    assert service.deploy((EXAMPLES / "telegram-like-bot.js").read_text())["state"] == "running"
+    assert client.post(service.bot("/webhook/nope"), json={"text": "x"}).status_code == 403
+    reply = client.post(service.bot("/webhook/webhook"), json={"text": "hello there, long message"})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["reply"].startswith("Hello") and len(reply.json()["reply"]) <= 12
+    assert reply.json()["slug"] == "hello-there-long-message"
+    assert client.get(service.bot("/stats")).json()["total"] == 1
+    encoded = client.get(service.bot("/encode/abc")).json()
+    assert encoded["base64"] == "YWJj" and encoded["hex"] == "616263" and encoded["back"] == "abc"
+    assert encoded["md5"] == "900150983cd24fb0d6963f7d28e17f72" and encoded["bytes"] == 4
+    service.wait_log("stored message")
+
+
+def test_every_example_is_tested():
+    tested = Path(__file__).read_text()
+    for example in EXAMPLES.glob("*.js"):
+        assert example.name in tested, f"examples/{example.name} has no test here"
