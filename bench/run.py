@@ -119,6 +119,10 @@ def rss_of(http: httpx.Client, slug: str) -> int:
     return http.get(f"/api/projects/{slug}/runtime").json()["memory"]
 
 
+def pid_of(http: httpx.Client, slug: str) -> int:
+    return http.get(f"/api/projects/{slug}/runtime").json()["pid"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
@@ -156,11 +160,15 @@ def main() -> None:
         results["fib30_node_ms"] = statistics.median(node_ms)
         results["fib30_ratio"] = round(statistics.median(service_ms) / max(statistics.median(node_ms), 1), 3)
 
-        before = rss_of(http, "bench")
+        before, pid = rss_of(http, "bench"), pid_of(http, "bench")
         served = 0
         while served < args.leak_requests:
-            served += wrk(f"{bench.url}/bot-bench/hello/leak", 5)["requests"]
+            run = wrk(f"{bench.url}/bot-bench/hello/leak", 5)
+            served += run["requests"]
+            results["leak_errors"] = results.get("leak_errors", False) or run["errors"]
+        time.sleep(1.5)  # the memory figure comes with the worker's heartbeat
         after = rss_of(http, "bench")
+        results["leak_same_worker"] = pid_of(http, "bench") == pid
         results["rss_growth_mb_per_100k"] = round((after - before) / 2**20 * 100_000 / served, 2)
         results["rss_after_mb"] = round(after / 2**20, 1)
         results["leak_requests"] = served
@@ -178,7 +186,10 @@ def main() -> None:
             results["boot50_s"] = round(time.perf_counter() - began, 2)
     finally:
         bench.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not os.environ.get("M3M_BENCH_KEEP"):
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print("kept", workdir, file=sys.stderr)
     print(json.dumps(results, indent=2))
 
 

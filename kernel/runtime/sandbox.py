@@ -87,6 +87,20 @@ HOST_GLOBALS_JS = r"""(function () {
 })"""
 
 
+# Every string the host hands to JS at run time ends with this one supplementary-plane character.
+# Why: PythonMonkey 1.4.1 turns a Python str of 1- or 2-byte kind into a JS external string and
+# records it in a global map, and finalizing each such string scans that whole map. Strings held
+# by leaked promise jobs never leave the map, so after some 10^4 requests each GC spent seconds
+# there and the worker froze (measured: a route past 2 s, the worker killed as frozen). A str
+# with a 4-byte character is copied instead and never enters the map; the kernel JS drops the
+# two UTF-16 code units of the marker (`narrow`) before reading the text.
+WIDE = "\U000F0000"
+
+
+def wide(text: str) -> str:
+    return text + WIDE
+
+
 class JsError(Exception):
     """A JS function called from the host (Binding.call_js) threw: its message and JS stack."""
 
@@ -133,6 +147,7 @@ KERNEL_JS = r"""
   const ErrorClass = Error;
   const TypeErrorClass = TypeError;
   const indirectEval = eval;
+  const narrow = (text) => text.slice(0, -2);  // the host's WIDE marker (sandbox.py)
 
   const handlers = { boot: [], start: [], shutdown: [] };
   const callables = dict();  // namespace -> name -> the JS function the host may call
@@ -167,7 +182,7 @@ KERNEL_JS = r"""
     return '{"error":' + stringify(info.error) + ',"stack":' + stringify(info.stack) + '}';
   };
   const unwrap = (text) => {
-    const answer = parse(text);
+    const answer = parse(narrow(text));
     if (hasOwn(answer, 'error')) { throw new ErrorClass(answer.error); }
     return answer.ok;
   };
@@ -195,23 +210,24 @@ KERNEL_JS = r"""
     install: (source, kernel, dataJson) => { indirectEval('(function (kernel, data) {' + source + '\n})')(kernel, parse(dataJson)); },
     lifecycle: async (phase) => {
       try {
-        const list = handlers[phase];
+        const list = handlers[narrow(phase)];
         for (let i = 0; i < list.length; i++) { await list[i](); }
         return '{"ok":true}';
       } catch (e) { return errorText(e); }
     },
-    invoke: async (ns, name, argsJson) => {
+    invoke: async (wideNs, wideName, argsJson) => {
       try {
+        const ns = narrow(wideNs), name = narrow(wideName);
         const table = hasOwn(callables, ns) ? callables[ns] : dict();
         const fn = table[name];
         if (typeof fn !== 'function') { throw new ErrorClass('no JS function ' + ns + '.' + name + ' (kernel.onCall)'); }
-        return okText(await apply(fn, undefined, parse(argsJson)));
+        return okText(await apply(fn, undefined, parse(narrow(argsJson))));
       } catch (e) { return errorText(e); }
     },
     dispatch: async (requestJson) => {
       try {
         if (!dispatcher) { return '{"ok":{"status":404,"headers":{},"body":{"error":"no routes"},"encoding":"json"}}'; }
-        return okText(await dispatcher(parse(requestJson)));
+        return okText(await dispatcher(parse(narrow(requestJson))));
       } catch (e) { return errorText(e); }
     },
   };
@@ -263,9 +279,9 @@ class Sandbox:
                 if inspect.iscoroutine(result):
                     result.close()  # never awaited: no "coroutine was never awaited" warning
                 raise TypeError(f"{namespace}.{op} is asynchronous; use callAsync")
-            return _ok(result)
+            return wide(_ok(result))
         except Exception as exc:  # never raise into JS: only text crosses
-            return json.dumps({"error": _message(exc)})
+            return wide(json.dumps({"error": _message(exc)}))
 
     async def _call_async(self, namespace: str, op: str, args_json: str) -> str:
         try:
@@ -273,9 +289,9 @@ class Sandbox:
             result = operation(*args)
             if inspect.isawaitable(result):
                 result = await result
-            return _ok(result)
+            return wide(_ok(result))
         except Exception as exc:
-            return json.dumps({"error": _message(exc)})
+            return wide(json.dumps({"error": _message(exc)}))
 
     def _log(self, level: str, message: str) -> None:
         if not (isinstance(level, str) and isinstance(message, str)):  # see the boundary above
@@ -290,15 +306,15 @@ class Sandbox:
 
     async def lifecycle(self, phase: str) -> dict:
         """Run the $service handlers of a phase in order: {"ok": True} or {"error", "stack"}."""
-        return await self._answer(self._lifecycle(phase))
+        return await self._answer(self._lifecycle(wide(phase)))
 
     async def dispatch(self, request: dict) -> dict:
         """A route request into the service: {"ok": response} or {"error", "stack"}."""
-        return await self._answer(self._dispatch(json.dumps(request)))
+        return await self._answer(self._dispatch(wide(json.dumps(request))))
 
     async def invoke(self, namespace: str, name: str, *args: Any) -> Any:
         """Call a JS function a prelude registered with kernel.onCall (see Binding.call_js)."""
-        answer = await self._answer(self._invoke(namespace, name, json.dumps(args)))
+        answer = await self._answer(self._invoke(wide(namespace), wide(name), wide(json.dumps(args))))
         if "error" in answer:
             raise JsError(answer["error"], answer.get("stack", ""))
         return answer.get("ok")
