@@ -51,6 +51,15 @@ class ApiError(Exception):
         self.fields = fields
 
 
+class Refused(ApiError):
+    """A service refuses an operation: the status, the reason, and the input at fault if any.
+    Services raise it; routes let it through (the envelope shows it), bindings pass its message."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(status, message, fields={field: message} if field else None)
+        self.field = field
+
+
 def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found")
 

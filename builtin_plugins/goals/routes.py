@@ -12,11 +12,11 @@ from quart_schema import tag
 from kernel.plugins import app_service
 from kernel.api import Schema, body, now, object_id
 from kernel.colors import check_color
-from kernel.errors import ApiError, forbidden, invalid, not_found
+from kernel.errors import forbidden, invalid, not_found
 from kernel.security import require_user
 from kernel.tenancy import may_reach, require_project, resolve_project
 
-from .service import GoalError, GoalService, check_key, public_goal
+from .service import GoalService, check_key, public_goal
 
 blueprint = Blueprint("goals", __name__)
 
@@ -62,9 +62,6 @@ def goals(app=None) -> GoalService:
     return app_service("m3m.goals", lambda app: GoalService(app.m3m.db), app)
 
 
-def refused(exc: GoalError) -> ApiError:
-    return ApiError(exc.status, str(exc), fields={exc.field: str(exc)} if exc.field else None)
-
 
 async def project_ids(refs: list[str]) -> list[str]:
     """allowedProjects given by id or slug -> ids; an unknown project is a 422."""
@@ -103,10 +100,7 @@ async def create_global_goal(data: GlobalGoalIn):
     await require_root()
     fields = data.model_dump()
     fields["allowedProjects"] = await project_ids(data.allowedProjects)
-    try:
-        doc = await goals().create(fields, None)
-    except GoalError as exc:
-        raise refused(exc) from None
+    doc = await goals().create(fields, None)
     return public_goal(doc), 201
 
 
@@ -155,10 +149,7 @@ async def list_project_goals(pid: str):
 async def create_project_goal(pid: str, data: GoalIn):
     """Create a goal of the project; its slug becomes {project-slug}-{slug}."""
     project, _ = await require_project(pid)
-    try:
-        doc = await goals().create(data.model_dump(), project["id"])
-    except GoalError as exc:
-        raise refused(exc) from None
+    doc = await goals().create(data.model_dump(), project["id"])
     return public_goal(doc, project["slug"]), 201
 
 
@@ -194,10 +185,7 @@ async def increment_goal(pid: str, goal: str, data: IncrementIn):
     """Count for the project: `goal` is a goal id, the project's own key, or a global goal's slug
     that this project is allowed to write to. Answers the counter's new value (today's, if daily)."""
     project, _ = await require_project(pid)
-    try:
-        doc = await goals().writable_goal(project["id"], goal)
-    except GoalError as exc:
-        raise refused(exc) from None
+    doc = await goals().writable_goal(project["id"], goal)
     value = await goals().increment(doc, project["id"], data.value)
     return {"goal": str(doc["_id"]), "value": value}
 
@@ -205,10 +193,7 @@ async def increment_goal(pid: str, goal: str, data: IncrementIn):
 async def _update(gid: str, project_id: str | None, changes: dict) -> dict:
     if await goals().get(object_id(gid, "goal"), project_id) is None:
         raise not_found("goal")
-    try:
-        return await goals().update(object_id(gid, "goal"), changes)
-    except GoalError as exc:
-        raise refused(exc) from None
+    return await goals().update(object_id(gid, "goal"), changes)
 
 
 async def _delete(gid: str, project_id: str | None):

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from kernel.runtime.sandbox import Binding
 
-from .service import GoalError, GoalService, now
+from kernel.errors import Refused
+
+from .service import GoalService, now
 
 PRELUDE = (Path(__file__).parent / "prelude.js").read_text()
 TYPINGS = (Path(__file__).parent / "typings.d.ts").read_text()
@@ -24,8 +26,8 @@ MAX_PERIOD_DAYS = 366  # as GET /api/goals/stats
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def refusal(exc: GoalError) -> Exception:
-    """GoalError -> the errors whose message crosses the boundary as it is (sandbox._message)."""
+def refusal(exc: Refused) -> Exception:
+    """A refusal -> the errors whose message crosses the boundary as it is (sandbox._message)."""
     return LookupError(str(exc)) if exc.status == 404 else PermissionError(str(exc))
 
 
@@ -41,7 +43,7 @@ class GoalsHost:
             raise TypeError("the goal must be a slug (a non-empty string)")
         try:
             return await self.goals.writable_goal(self.project["id"], ref)
-        except GoalError as exc:
+        except Refused as exc:
             prefix = self.project["slug"] + "-"
             if exc.status == 404 and ref.startswith(prefix):
                 # The public slug of a project goal; only this project's own keys, never a global one.

@@ -19,6 +19,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from kernel.db import ConcurrentChange, replace_fields
+from kernel.errors import Refused
 
 
 # kernel.api (and with it Quart) is not imported here: workers use these services for $env and
@@ -35,15 +36,6 @@ def iso(value):
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 TYPES = ("counter", "daily_counter")
-
-
-class GoalError(Exception):
-    """Refused: the message says why; `status` is the HTTP status to answer with."""
-
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.field = field
 
 
 def check_key(value: str) -> str:
@@ -95,7 +87,7 @@ class GoalService:
         try:
             await self.goals.insert_one(doc)
         except DuplicateKeyError:
-            raise GoalError(409, "key is taken", field="key") from None
+            raise Refused(409, "key is taken", field="key") from None
         return doc
 
     async def get(self, gid: ObjectId, project_id: str | None) -> dict | None:
@@ -112,7 +104,7 @@ class GoalService:
         try:
             return await replace_fields(self.goals, {"_id": gid}, {**changes, "updated": now()})
         except DuplicateKeyError:
-            raise GoalError(409, "key is taken", field="key") from None
+            raise Refused(409, "key is taken", field="key") from None
 
     async def delete(self, gid: ObjectId) -> None:
         await self.goals.delete_one({"_id": gid})
@@ -136,11 +128,11 @@ class GoalService:
         if doc is None:
             doc = await self.find_key(ref, None)
         if doc is None:
-            raise GoalError(404, f"goal {ref!r} not found")
+            raise Refused(404, f"goal {ref!r} not found")
         if doc["projectRef"] == GLOBAL and project_id not in doc.get("allowedProjects", []):
-            raise GoalError(403, f"this project may not write to the global goal {doc['key']!r}")
+            raise Refused(403, f"this project may not write to the global goal {doc['key']!r}")
         if doc["projectRef"] not in (GLOBAL, project_id):
-            raise GoalError(403, "this project may not write to another project's goal")
+            raise Refused(403, "this project may not write to another project's goal")
         return doc
 
     async def increment(self, goal: dict, project_id: str, value: int = 1) -> int:

@@ -17,7 +17,6 @@ from .service import (
     FIRST_BRANCH,
     TAGS,
     TEMPLATE,
-    PipelineError,
     PipelineService,
     check_branch,
     parse_version,
@@ -67,9 +66,6 @@ class ReleaseIn(Schema):
 def pipeline(app=None) -> PipelineService:
     return app_service("m3m.pipeline", lambda app: PipelineService(app.m3m.db), app)
 
-
-def refused(exc: PipelineError) -> ApiError:
-    return ApiError(exc.status, str(exc), fields={exc.field: str(exc)} if exc.field else None)
 
 
 async def runtime_state(project_id: str) -> dict:
@@ -141,10 +137,7 @@ async def save_branch(pid: str, name: str, data: CodeIn):
 async def create_branch(pid: str, data: BranchIn):
     """A new branch from a release or from another branch."""
     project, _ = await require_project(pid)
-    try:
-        doc = await pipeline().create_branch(project["id"], data.name, data.from_.as_dict())
-    except PipelineError as exc:
-        raise refused(exc) from None
+    doc = await pipeline().create_branch(project["id"], data.name, data.from_.as_dict())
     return public_branch(doc), 201
 
 
@@ -154,10 +147,7 @@ async def create_branch(pid: str, data: BranchIn):
 async def reset_branch(pid: str, name: str, data: Source):
     """Replace the branch's draft with a release's or another branch's code."""
     project, _ = await require_project(pid)
-    try:
-        return public_branch(await pipeline().reset(project["id"], name, data.as_dict()))
-    except PipelineError as exc:
-        raise refused(exc) from None
+    return public_branch(await pipeline().reset(project["id"], name, data.as_dict()))
 
 
 @blueprint.delete("/api/projects/<pid>/pipeline/branches/<name>")
@@ -165,10 +155,7 @@ async def reset_branch(pid: str, name: str, data: Source):
 async def delete_branch(pid: str, name: str):
     """Delete a branch, never the last one."""
     project, _ = await require_project(pid)
-    try:
-        await pipeline().delete_branch(project["id"], name)
-    except PipelineError as exc:
-        raise refused(exc) from None
+    await pipeline().delete_branch(project["id"], name)
     return "", 204
 
 
@@ -183,12 +170,9 @@ async def create_release(pid: str, data: ReleaseIn):
         if principal.user
         else {"id": None, "email": None, "name": "API key"}
     )
-    try:
-        doc = await pipeline().create_release(
-            project["id"], data.branch, data.bump, data.comment, sorted(set(data.tags)), author
-        )
-    except PipelineError as exc:
-        raise refused(exc) from None
+    doc = await pipeline().create_release(
+        project["id"], data.branch, data.bump, data.comment, sorted(set(data.tags)), author
+    )
     state = await runtime_state(project["id"])
     return public_release(doc, state["activeRelease"]), 201
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from pymongo.errors import DuplicateKeyError
 
 from kernel.api import iso, now
+from kernel.errors import Refused
 from kernel.db import replace_fields
 
 BRANCH = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -20,15 +21,6 @@ VERSION = re.compile(r"^(\d{1,6})\.(\d{1,6})$")
 TAGS = ("stable", "not-fix", "night-build", "develop")
 FIRST_BRANCH = "develop"
 TEMPLATE = (Path(__file__).parent / "template.js").read_text()
-
-
-class PipelineError(Exception):
-    """Refused; `status` is the HTTP status, `field` the input at fault if any."""
-
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.field = field
 
 
 def check_branch(name: str) -> str:
@@ -106,11 +98,11 @@ class PipelineService:
         if "release" in source:
             release = await self.release(project, source["release"])
             if release is None:
-                raise PipelineError(404, f"release {source['release']} not found", field="release")
+                raise Refused(404, f"release {source['release']} not found", field="release")
             return release["code"], {"release": release["version"]}
         branch = await self.branch(project, source["branch"])
         if branch is None:
-            raise PipelineError(404, f"branch {source['branch']} not found", field="branch")
+            raise Refused(404, f"branch {source['branch']} not found", field="branch")
         return branch["code"], {"branch": branch["name"]}
 
     async def create_branch(self, project: str, name: str, source: dict) -> dict:
@@ -120,12 +112,12 @@ class PipelineService:
         try:
             await self.branches.insert_one(doc)
         except DuplicateKeyError:
-            raise PipelineError(409, f"branch {name} exists", field="name") from None
+            raise Refused(409, f"branch {name} exists", field="name") from None
         return doc
 
     async def reset(self, project: str, name: str, source: dict) -> dict:
         if await self.branch(project, name) is None:
-            raise PipelineError(404, f"branch {name} not found")
+            raise Refused(404, f"branch {name} not found")
         code, base = await self.source_code(project, source)
         return await replace_fields(
             self.branches, {"project": project, "name": name}, {"code": code, "base": base, "updated": now()}
@@ -133,9 +125,9 @@ class PipelineService:
 
     async def delete_branch(self, project: str, name: str) -> None:
         if await self.branch(project, name) is None:
-            raise PipelineError(404, f"branch {name} not found")
+            raise Refused(404, f"branch {name} not found")
         if await self.branches.count_documents({"project": project}) <= 1:
-            raise PipelineError(409, "the last branch cannot be deleted")
+            raise Refused(409, "the last branch cannot be deleted")
         await self.branches.delete_one({"project": project, "name": name})
 
     # -- releases ------------------------------------------------------------------------------
@@ -156,7 +148,7 @@ class PipelineService:
         Concurrent releases race on the unique (project, version) index; the loser takes the next."""
         source = await self.branch(project, branch)
         if source is None:
-            raise PipelineError(404, f"branch {branch} not found", field="branch")
+            raise Refused(404, f"branch {branch} not found", field="branch")
         for _ in range(20):
             latest = await self.latest(project)
             if latest is None:
@@ -182,7 +174,7 @@ class PipelineService:
                 return doc
             except DuplicateKeyError:
                 continue
-        raise PipelineError(409, "too many releases at once; try again")
+        raise Refused(409, "too many releases at once; try again")
 
     async def delete_release(self, project: str, version: str) -> None:
         await self.releases.delete_one({"project": project, "version": version})
