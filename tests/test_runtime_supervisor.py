@@ -279,14 +279,21 @@ def test_unhandled_rejections_are_logged_and_the_service_goes_on(tight):
         async function later() { throw new TypeError('nobody awaits me') }
         $router.get('/fire', () => { later(); Promise.reject(new Error('nobody catches me')); return { fired: true } })
         $router.get('/timer', () => { setTimeout(() => { throw new RangeError('thrown in a timer') }, 1); return {} })
+        $router.get('/caught', async () => { try { await Promise.reject(new Error('caught at once')) } catch (e) {} return {} })
         """
     )["pid"]
     assert tight.client.get(service.bot("/fire")).json() == {"fired": True}
     assert tight.client.get(service.bot("/timer")).status_code == 200
-    for text in ("TypeError: nobody awaits me", "Error: nobody catches me", "RangeError: thrown in a timer"):
+    assert tight.client.get(service.bot("/caught")).status_code == 200
+    # Rejections: PythonMonkey reports caught ones too, so they are WARN and say so.
+    for text in ("TypeError: nobody awaits me", "Error: nobody catches me", "Error: caught at once"):
         service.wait_log(text)
         entry = entry_with(service.logs(), text)
-        assert "[ERROR] unhandled error (the service goes on): Error in file release-1.0.js" in entry[0]
+        assert "[WARN] a promise was rejected (reported even if a later await caught it): Error in file release-1.0.js" in entry[0]
+    # A throw in a timer callback is an unhandled error for sure.
+    service.wait_log("RangeError: thrown in a timer")
+    entry = entry_with(service.logs(), "RangeError: thrown in a timer")
+    assert "[ERROR] unhandled error (the service goes on): Error in file release-1.0.js" in entry[0]
     assert "later@release-1.0.js:2" in "\n".join(entry_with(service.logs(), "nobody awaits me"))  # its JS stack
     state = service.state()
     assert state["state"] == "running" and state["pid"] == pid and state["restarts"] == 0

@@ -190,9 +190,10 @@ async def main() -> None:
     worker = Worker(channel)
     loop = asyncio.get_running_loop()
     # Unhandled promise rejections and errors thrown in timers land here (PythonMonkey runs JS
-    # jobs on this loop; the exception carries the JS stack). Policy: logged as ERROR, the
-    # service goes on (one forgotten `.catch` must not take a whole service down).
-    loop.set_exception_handler(lambda _loop, context: worker.log("ERROR", unhandled_message(context)))
+    # jobs on this loop; the exception carries the JS stack). Policy: logged (see
+    # unhandled_report for the level), the service goes on (one forgotten `.catch` must not
+    # take a whole service down).
+    loop.set_exception_handler(lambda _loop, context: worker.log(*unhandled_report(context)))
     tasks = [
         asyncio.create_task(channel.serve()),
         asyncio.create_task(worker.heartbeat()),
@@ -207,12 +208,21 @@ async def main() -> None:
         task.cancel()
 
 
-def unhandled_message(context: dict) -> str:
+def unhandled_report(context: dict) -> tuple[str, str]:
+    """(level, message) for what reached the loop's exception handler.
+
+    PythonMonkey mirrors every JS promise as an asyncio Future, and a rejected one whose Future
+    nobody read reaches this handler, also when JS code caught the rejection later
+    (`try { await Promise.reject(e) } catch {}` is reported too: measured). Those reports cannot
+    tell the two apart, so they are WARN and say so; an error thrown in a timer is a sure ERROR.
+    """
     error = context.get("exception")
     if error is None:
-        return f"unhandled: {context.get('message')}"
+        return "ERROR", f"unhandled: {context.get('message')}"
     text = str(error).strip() or type(error).__name__
-    return f"unhandled error (the service goes on): {text}"
+    if "future" in context:
+        return "WARN", f"a promise was rejected (reported even if a later await caught it): {text}"
+    return "ERROR", f"unhandled error (the service goes on): {text}"
 
 
 def die_with_parent() -> None:
