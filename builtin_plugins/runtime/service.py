@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from kernel.api import now
 from kernel.db import put_document
@@ -104,7 +105,15 @@ class RuntimeService:
                 starts.append(self.supervisor.start(project, release, new_log=False))
             if starts:
                 log.info("autostart: starting %d services", len(starts))
-                await asyncio.gather(*starts, return_exceptions=True)
+                # A few at a time: each new worker imports its engine (~1 CPU-second); fifty at
+                # once on two cores thrash, and each service waits for all the others.
+                slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
+
+                async def start(coro):
+                    async with slots:
+                        return await coro
+
+                await asyncio.gather(*(start(coro) for coro in starts), return_exceptions=True)
 
     async def forget(self, project_id: str) -> None:
         await self.supervisor.stop(project_id, record=False)
