@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -151,19 +150,3 @@ def object_id(value: str, what: str) -> ObjectId:
         return ObjectId(value)
     except (InvalidId, TypeError):
         raise ApiError(404, f"{what} not found") from None
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(value: datetime | str | None) -> str | None:
-    """ISO 8601 UTC with milliseconds and a Z, as every API time is written."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        # nx-27017 stores a datetime written by $set as text ('2025-01-01 12:00:00.123000', UTC).
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

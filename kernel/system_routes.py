@@ -8,6 +8,7 @@ from quart import Blueprint, current_app
 from quart_schema import tag
 
 from .colors import COLORS
+from .db import DatabaseUnavailable
 from .errors import ApiError
 from .plugins import describe_plugins, own_version
 from .security import login_required
@@ -21,7 +22,7 @@ async def health():
     """Whether the server and its database answer."""
     try:
         await current_app.m3m.db.check()
-    except Exception:
+    except DatabaseUnavailable:
         raise ApiError(503, "the database does not answer", code="database_unavailable") from None
     return {"status": "ok", "version": own_version()}
 

@@ -10,10 +10,11 @@ from pydantic import Field, StringConstraints
 from quart import Blueprint, current_app, request, send_file
 from quart_schema import tag
 
-from kernel.api import Schema, body, now, object_id, paginate
+from kernel.api import Schema, body, object_id, paginate
 from kernel.errors import ApiError, envelope, forbidden, invalid, not_found
 from kernel.plugins import app_service
 from kernel.security import Principal, require_user
+from kernel.times import now
 
 from .service import UserError, UserService, load_or_create_secret, public_user
 

@@ -19,7 +19,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
-from kernel.api import iso, now
+from kernel.times import iso, now
 from kernel.db import replace_fields
 from kernel.errors import ApiError
 from kernel.security import Principal

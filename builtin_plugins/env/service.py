@@ -8,22 +8,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime, timezone
 
 from kernel.db import put_document
-
-
-# kernel.api (and with it Quart) is not imported here: workers use these services for $env and
-# $goals, and a worker loads only what it needs. `iso` is only used by the REST side.
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(value):
-    from kernel.api import iso as api_iso
-
-    return api_iso(value)
-
+from kernel.times import iso, now
 
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TYPES = ("string", "text", "json", "integer", "float", "boolean")

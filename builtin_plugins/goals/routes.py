@@ -9,12 +9,13 @@ from pydantic import AfterValidator, Field, StringConstraints
 from quart import Blueprint, request
 from quart_schema import tag
 
-from kernel.plugins import app_service
-from kernel.api import Schema, body, now, object_id
+from kernel.api import Schema, body, object_id
 from kernel.colors import check_color
 from kernel.errors import forbidden, invalid, not_found
+from kernel.plugins import app_service
 from kernel.security import require_user
 from kernel.tenancy import may_reach, require_project, resolve_project
+from kernel.times import now
 
 from .service import GoalService, check_key, public_goal
 

@@ -12,7 +12,7 @@ neither ObjectId values outside _id nor null, and lets nulls repeat in unique in
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from bson import ObjectId
 from pymongo import ReturnDocument
@@ -20,19 +20,7 @@ from pymongo.errors import DuplicateKeyError
 
 from kernel.db import ConcurrentChange, replace_fields
 from kernel.errors import Refused
-
-
-# kernel.api (and with it Quart) is not imported here: workers use these services for $env and
-# $goals, and a worker loads only what it needs. `iso` is only used by the REST side.
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(value):
-    from kernel.api import iso as api_iso
-
-    return api_iso(value)
-
+from kernel.times import iso, now
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 TYPES = ("counter", "daily_counter")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pymongo.errors import DuplicateKeyError
 
-from kernel.api import iso, now
+from kernel.times import iso, now
 from kernel.errors import Refused
 from kernel.db import replace_fields
 

@@ -10,7 +10,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
-from kernel.api import iso, now
+from kernel.times import iso, now
 from kernel.db import replace_fields
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

@@ -8,11 +8,11 @@ import asyncio
 import logging
 import os
 
-from kernel.api import now
 from kernel.db import put_document
 from kernel.plugins import first_result
 from kernel.runtime.logs import LogStore
 from kernel.runtime.supervisor import Supervisor
+from kernel.times import now
 
 log = logging.getLogger("m3m.runtime")
 

@@ -21,8 +21,9 @@ import asyncio
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
+
+from kernel.times import log_stamp
 
 log = logging.getLogger("m3m.runtime")
 
@@ -34,10 +35,6 @@ READ_CHUNK = 64 * 1024
 EVENT_PREFIX = "[runtime] "  # the supervisor's events (Supervisor._event)
 EVENT_RESERVE = 64 * 1024
 RESET = object()  # what a subscriber receives when a new run clears the log
-
-
-def now_stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
 def format_line(stamp: str, level: str, message: str) -> str:
@@ -89,7 +86,7 @@ class Subscription:
         self.ready.clear()
         items, self.items = list(self.items), deque()
         if self.skipped:
-            note = format_line(now_stamp(), "WARN", f"[stream] {self.skipped} lines skipped: this client read slower than the service logged")
+            note = format_line(log_stamp(), "WARN", f"[stream] {self.skipped} lines skipped: this client read slower than the service logged")
             items.insert(0, note.rstrip("\n"))
             self.skipped = 0
         return items
@@ -159,7 +156,7 @@ class LogStore:
 
     def write(self, project_id: str, level: str, message: str, stamp: str | None = None) -> None:
         run = self._run(project_id)
-        text = format_line(stamp or now_stamp(), level if level in LEVELS else "INFO", message)
+        text = format_line(stamp or log_stamp(), level if level in LEVELS else "INFO", message)
         size = len(text.encode())
         if run.truncated:
             if str(message).startswith(EVENT_PREFIX) and run.written + size <= self.max_run_bytes + EVENT_RESERVE:
@@ -168,7 +165,7 @@ class LogStore:
         if run.written + size > self.max_run_bytes:
             run.truncated = True
             text = format_line(
-                now_stamp(), "WARN",
+                log_stamp(), "WARN",
                 f"[runtime] log truncated: this run wrote more than {self.max_run_bytes} bytes; "
                 "later lines are dropped until the next start",
             )
@@ -210,7 +207,7 @@ class LogStore:
                 note = f"[runtime] {run.dropped} lines dropped: the service logged faster than they could be written"
                 run.dropped = 0
                 if not run.truncated:
-                    self._append(project_id, run, format_line(now_stamp(), "WARN", note))
+                    self._append(project_id, run, format_line(log_stamp(), "WARN", note))
             if run.chunks or run.mode != "a":
                 batch.append((self.path(project_id), run.mode, "".join(run.chunks)))
                 self.pending_bytes -= run.chunk_bytes

@@ -17,9 +17,10 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
+
+from kernel.times import log_stamp
 
 from .ipc import Channel, RemoteError
 
@@ -51,10 +52,6 @@ def rss_bytes(pid: int | str = "self") -> int:
         return 0
 
 
-def log_time() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-
-
 class Worker:
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
@@ -71,7 +68,7 @@ class Worker:
             self.log_dropped += 1
             return
         self.log_buffer_bytes += len(message)
-        self.log_buffer.append([log_time(), level.upper(), message])
+        self.log_buffer.append([log_stamp(), level.upper(), message])
 
     async def flush_logs(self) -> None:
         while not self.done.is_set():
@@ -81,7 +78,7 @@ class Worker:
     def _send_logs(self) -> None:
         if self.log_dropped:
             note = f"[runtime] {self.log_dropped} lines dropped: the service logged faster than they could be sent"
-            self.log_buffer.append([log_time(), "WARN", note])
+            self.log_buffer.append([log_stamp(), "WARN", note])
             self.log_dropped = 0
         if self.log_buffer:
             lines, self.log_buffer, self.log_buffer_bytes = self.log_buffer, [], 0
