@@ -48,16 +48,24 @@ class Deployed:
         return self.client.get(self.api("/runtime/logs?limit=5000"), headers=self.headers).json()["lines"]
 
     def wait_for(self, predicate, timeout: float = 30.0, what: str = "condition"):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}; state {self.state()}; logs:\n" + "\n".join(self.logs()))
+        try:
+            return wait_until(predicate, timeout, what)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; state {self.state()}; logs:\n" + "\n".join(self.logs())) from None
 
     def wait_log(self, text: str, timeout: float = 30.0) -> list[str]:
         return self.wait_for(lambda: [line for line in self.logs() if text in line], timeout, f"log line {text!r}")
+
+
+def wait_until(predicate, timeout: float = 30.0, what: str = "condition"):
+    """The predicate's first truthy value, polled until the deadline (no timing is asserted)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def new_service(client: httpx.Client, headers: dict) -> Deployed:

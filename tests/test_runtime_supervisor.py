@@ -22,7 +22,7 @@ from pymongo import MongoClient
 
 from conftest import ROOT_EMAIL, ROOT_PASSWORD, TEST_DB, Server, login, run_m3m, server_env
 from kernel.embedded import free_port
-from runtime_support import Deployed, new_service
+from runtime_support import Deployed, new_service, wait_until
 
 TIGHT = dict(
     M3M_RUNTIME__ROUTE_TIMEOUT="2s",
@@ -65,16 +65,6 @@ def alive(pid: int) -> bool:
         return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return False
-
-
-def wait_until(predicate, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Own:
