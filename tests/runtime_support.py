@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+import subprocess
 import textwrap
 import time
+from pathlib import Path
 
 import httpx
+import pytest
+
+TSC = Path(__file__).resolve().parent.parent / "tools" / "typecheck" / "node_modules" / ".bin" / "tsc"
 
 
 class Deployed:
@@ -73,3 +79,16 @@ def new_service(client: httpx.Client, headers: dict) -> Deployed:
     response = client.post("/api/projects", json={"name": slug, "slug": slug}, headers=headers)
     assert response.status_code == 201, response.text
     return Deployed(client, headers, response.json())
+
+
+def tsc(folder: Path, typings: str, source: str, strict: bool = False) -> subprocess.CompletedProcess:
+    """`tsc --noEmit --checkJs` of `source` against the server's typings, configured as the editor
+    is: lib es2022 without the DOM (a service has no window, fetch or XHR)."""
+    if not TSC.exists():
+        pytest.fail("TypeScript is missing: `make test` installs it (npm ci in tools/typecheck)")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "m3m.d.ts").write_text(typings)
+    (folder / "service.js").write_text(source)
+    options = {"allowJs": True, "checkJs": True, "noEmit": True, "strict": strict, "target": "es2022", "lib": ["es2022"], "types": []}
+    (folder / "tsconfig.json").write_text(json.dumps({"compilerOptions": options, "files": ["m3m.d.ts", "service.js"]}))
+    return subprocess.run([str(TSC), "-p", str(folder)], capture_output=True, text=True, timeout=120)

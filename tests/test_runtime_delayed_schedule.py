@@ -11,10 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-
 from conftest import ROOT_EMAIL, ROOT_PASSWORD, Server, free_port, login, server_env
-from runtime_support import new_service
-from test_runtime_toolkit import TSC, tsc
+from runtime_support import new_service, tsc
 
 POOL_SIZE = 3  # the dedicated server's runtime.delayed_pool_size (the default is 4)
 
@@ -332,9 +330,7 @@ def test_typings_declare_delayed_and_schedule_and_compile(client, register, tmp_
     assert "declare const $delayed" in typings and "declare const $schedule" in typings
     for fn in ("run", "daily", "hourly", "every", "cron"):
         assert re.search(rf"\b{fn}(<T>)?\(", typings), f"{fn} is not declared"
-    if not TSC.exists():
-        pytest.skip("TypeScript is missing: `make test` installs it (npm ci in tools/typecheck)")
-    result = tsc(tmp_path, typings, EVERY_CALL)
+    result = tsc(tmp_path, typings, EVERY_CALL, strict=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    wrong = tsc(tmp_path, typings, "$schedule.every(5, () => {});\n$delayed.run(() => 1, { delay: 5 });\n")
+    wrong = tsc(tmp_path, typings, strict=True, source="$schedule.every(5, () => {});\n$delayed.run(() => 1, { delay: 5 });\n")
     assert wrong.returncode != 0 and "not assignable" in wrong.stdout

@@ -4,17 +4,11 @@ write. One service for the module; each test deploys only when it needs other co
 
 from __future__ import annotations
 
-import json
 import secrets
-import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from conftest import ROOT
-from runtime_support import new_service
-
-TSC = ROOT / "tools" / "typecheck" / "node_modules" / ".bin" / "tsc"
+from runtime_support import new_service, tsc
 
 SERVICE = """
 $router.get('/env', () => {
@@ -217,8 +211,6 @@ def test_typings_declare_env_and_goals_and_compile(client, root_headers, world, 
     service, _, _ = world
     typings = client.get(service.api("/runtime/typings"), headers=root_headers).text
     assert "declare const $env" in typings and "declare const $goals" in typings
-    if not TSC.exists():
-        pytest.skip("TypeScript is missing: `make test` installs it (npm ci in tools/typecheck)")
     source = """
     /** @type {string} */
     const s = $env.get('S', 'x');
@@ -230,10 +222,5 @@ def test_typings_declare_env_and_goals_and_compile(client, root_headers, world, 
       /** @type {number | undefined} */ const first = r.daily && r.daily[0].value;
     });
     """
-    (tmp_path / "m3m.d.ts").write_text(typings)
-    (tmp_path / "service.js").write_text(source)
-    config = {"compilerOptions": {"allowJs": True, "checkJs": True, "noEmit": True, "strict": True, "target": "es2022",
-                                  "lib": ["es2022"], "types": []}, "files": ["m3m.d.ts", "service.js"]}
-    (tmp_path / "tsconfig.json").write_text(json.dumps(config))
-    result = subprocess.run([str(TSC), "-p", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    result = tsc(tmp_path, typings, source, strict=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,14 +8,11 @@ import hashlib
 import hmac
 import json
 import re
-import subprocess
 import uuid
 from urllib.parse import quote, unquote, urlencode
 
 import pytest
-
-from conftest import ROOT
-from runtime_support import new_service
+from runtime_support import new_service, tsc
 
 # One service for the whole module: POST /eval {code} evaluates an expression in the service.
 EVAL_SERVICE = """
@@ -29,7 +26,6 @@ $router.post('/eval', async (ctx) => {
 });
 """
 
-TSC = ROOT / "tools" / "typecheck" / "node_modules" / ".bin" / "tsc"
 SAMPLES = ["", "hello", "héllo wörld €", "🙂 emoji", "x" * 1000]
 
 
@@ -241,16 +237,6 @@ const strings = [$strings.slugify('A b', { separator: '_' }), $strings.truncate(
 """
 
 
-def tsc(tmp_path, typings: str, source: str) -> subprocess.CompletedProcess:
-    (tmp_path / "m3m.d.ts").write_text(typings)
-    (tmp_path / "service.js").write_text(source)
-    config = {
-        "compilerOptions": {"allowJs": True, "checkJs": True, "noEmit": True, "strict": True, "target": "es2022", "lib": ["es2022"], "types": []},
-        "files": ["m3m.d.ts", "service.js"],
-    }
-    (tmp_path / "tsconfig.json").write_text(json.dumps(config))
-    return subprocess.run([str(TSC), "-p", str(tmp_path)], capture_output=True, text=True, timeout=120)
-
 
 def test_typings_declare_every_function_and_compile(client, service, tmp_path):
     """m3m_runtime_typings of the toolkit: every function declared, and a service using them all compiles."""
@@ -261,10 +247,8 @@ def test_typings_declare_every_function_and_compile(client, service, tmp_path):
                "hexEncode", "hexDecode", "urlEncode", "urlDecode", "slugify", "truncate", "capitalize", "camelCase",
                "kebabCase", "snakeCase", "padStart"):
         assert re.search(rf"\b{fn}\(", typings), f"{fn} is not declared"
-    if not TSC.exists():
-        pytest.skip("TypeScript is missing: `make test` installs it (npm ci in tools/typecheck)")
-    result = tsc(tmp_path, typings, EVERY_CALL)
+    result = tsc(tmp_path, typings, EVERY_CALL, strict=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    wrong = tsc(tmp_path, typings, "$crypto.hmac('sha3', 'k', 'd');\n/** @type {string} */\nconst s = $encoding.base64Decode('AA==', { as: 'bytes' });\n")
+    wrong = tsc(tmp_path, typings, strict=True, source="$crypto.hmac('sha3', 'k', 'd');\n/** @type {string} */\nconst s = $encoding.base64Decode('AA==', { as: 'bytes' });\n")
     assert wrong.returncode != 0
     assert "'\"sha3\"' is not assignable" in wrong.stdout and "Uint8Array" in wrong.stdout

@@ -1,16 +1,11 @@
 """The editor's typings compile: `tsc --noEmit --checkJs` over example services that use every
 $ API, with the declarations the server generates for a project (tools/typecheck has tsc)."""
 
-import json
-import subprocess
-from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
-from runtime_support import new_service
+from runtime_support import new_service, tsc
 
-TSC = ROOT / "tools" / "typecheck" / "node_modules" / ".bin" / "tsc"
 EXAMPLES = sorted((ROOT / "examples").glob("*.js"))
 # Every $ API of the runtime (DESIGN.md section 6) that the server has by now.
 RUNTIME_APIS = (
@@ -21,24 +16,11 @@ RUNTIME_APIS = (
 
 @pytest.fixture(scope="module")
 def typings(client, root_headers) -> str:
-    assert TSC.exists(), "TypeScript is missing: `make test` installs it (npm ci in tools/typecheck)"
     service = new_service(client, root_headers)
     response = client.get(service.api("/runtime/typings"), headers=root_headers)
     assert response.status_code == 200
     return response.text
 
-
-def tsc(folder: Path, typings: str, source: str) -> subprocess.CompletedProcess:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "m3m.d.ts").write_text(typings)
-    (folder / "service.js").write_text(source)
-    # lib es2022 without the DOM, as in the editor: a service has no window, fetch or XHR.
-    config = {
-        "compilerOptions": {"allowJs": True, "checkJs": True, "noEmit": True, "target": "es2022", "lib": ["es2022"], "types": []},
-        "files": ["m3m.d.ts", "service.js"],
-    }
-    (folder / "tsconfig.json").write_text(json.dumps(config))
-    return subprocess.run([str(TSC), "-p", str(folder)], capture_output=True, text=True, timeout=120)
 
 
 def test_every_runtime_api_is_declared(typings):
