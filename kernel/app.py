@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from quart import Quart, send_from_directory
-from quart_schema import QuartSchema, hide
+from quart import Quart
+from quart_schema import QuartSchema
 from quart_schema.openapi import OpenAPIProvider
-from werkzeug.routing import PathConverter
 
 from .db import Database
 from .errors import install_error_handlers
 from .plugins import PluginManager, await_me_maybe, build_plugin_manager, own_version
 from .settings import Settings
 from .system_routes import blueprint as system_blueprint
-
-UI_DIST = Path(__file__).resolve().parent.parent / "ui" / "dist"
+from .ui import serve_ui
 
 
 @dataclass
@@ -30,7 +27,7 @@ class Kernel:
 
 def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager | None = None) -> Quart:
     """Build the app; `db_uri` is the resolved database (the embedded one's, for "embedded")."""
-    app = Quart("m3m")
+    app = Quart("m3m", static_folder=None)  # the UI's assets come from ui/dist (kernel.ui)
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body
     pm = pm or build_plugin_manager(settings.plugins.blocked)
     uri = db_uri or settings.mongodb.uri
@@ -57,7 +54,7 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
     for blueprints in pm.hook.m3m_blueprints(app=app):
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)
-    _serve_ui(app)
+    serve_ui(app)
 
     @app.before_serving
     async def _startup():
@@ -109,29 +106,3 @@ class EnvelopeOpenAPIProvider(OpenAPIProvider):
             for operation in operations.values():
                 operation.setdefault("responses", {}).setdefault("default", default)
         return spec
-
-
-class UiPathConverter(PathConverter):
-    """A path that is not the REST API's nor a service's, so /api/* keeps real 404s and 405s."""
-
-    regex = r"(?!api(?:/|$)|bot-)[^/].*?"
-
-
-def _serve_ui(app: Quart) -> None:
-    """The built UI (ui/dist) at /, with client-side routes falling back to index.html."""
-    app.url_map.converters["ui_path"] = UiPathConverter
-
-    @app.route("/", defaults={"path": ""})
-    @hide
-    @app.route("/<ui_path:path>")
-    async def _ui(path: str):
-        if not (UI_DIST / "index.html").is_file():
-            return (
-                "<!doctype html><title>m3m</title><p>m3m is running. The web UI is not built;"
-                " the REST API is at <a href=/api/docs>/api/docs</a>.</p>",
-                200,
-                {"Content-Type": "text/html; charset=utf-8"},
-            )
-        if path and (UI_DIST / path).is_file():
-            return await send_from_directory(UI_DIST, path)
-        return await send_from_directory(UI_DIST, "index.html")

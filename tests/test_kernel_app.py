@@ -192,6 +192,11 @@ async def _boom():
     raise RuntimeError("secret-detail-4711 in a stack frame")
 
 
+@boom.get("/files-kernel-test/<token>")
+async def _file_like(token: str):
+    return {"token": token}
+
+
 @boom.post("/api/kernel-test/echo-size")
 async def _echo_size():
     from quart import request
@@ -251,3 +256,16 @@ async def test_blocked_plugin_is_left_out(mongo_uri):
         assert "/api/auth/login" not in spec["paths"] and "/api/health" in spec["paths"]
     finally:
         await app.m3m.db.close()
+
+
+async def test_ui_fallback_leaves_the_prefixes_plugins_own(boom_app):
+    """A plugin route's prefix (here /files-kernel-test/) keeps its 404s; client routes get the UI."""
+    client = boom_app.test_client()
+    assert (await (await client.get("/files-kernel-test/abc")).get_json()) == {"token": "abc"}
+    for path in ("/files-kernel-test/", "/files-kernel-test/a/b", "/api/nope", "/bot-x/y"):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert (await response.get_json())["error"]["code"] == "not_found", path
+    for path in ("/", "/projects/abc", "/files-kernel-testing"):
+        response = await client.get(path)
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html"), path
