@@ -15,9 +15,9 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pydantic import BaseModel, ConfigDict, ValidationError
 from quart import request
-from quart_schema import document_querystring, document_request
+from quart_schema import document_request
 
-from .errors import ApiError
+from .errors import Refused
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,10 +39,10 @@ def fields_of(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
-def validation_error(exc: ValidationError) -> ApiError:
+def validation_error(exc: ValidationError) -> Refused:
     fields = fields_of(exc)
     first = next(iter(fields.items()))
-    return ApiError(422, f"{first[0]}: {first[1]}", fields=fields)
+    return Refused(422, f"{first[0]}: {first[1]}", fields=fields)
 
 
 async def read_json() -> Any:
@@ -52,14 +52,14 @@ async def read_json() -> Any:
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(400, f"the body is not valid JSON: {exc}", code="malformed_json") from None
+        raise Refused(400, f"the body is not valid JSON: {exc}", code="malformed_json") from None
     except RecursionError:  # json.loads of e.g. 5000 nested objects: bad input, not a 500
-        raise ApiError(400, "the body is JSON nested too deeply", code="malformed_json") from None
+        raise Refused(400, "the body is JSON nested too deeply", code="malformed_json") from None
 
 
 def load_model(model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
-        raise ApiError(400, "the body must be a JSON object", code="malformed_json")
+        raise Refused(400, "the body must be a JSON object", code="malformed_json")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -75,24 +75,6 @@ def body(model: type[M]) -> Callable:
             return await func(*args, data=load_model(model, await read_json()), **kwargs)
 
         return document_request(model)(wrapper)
-
-    return decorator
-
-
-def query(model: type[M]) -> Callable:
-    """Validate the query string against `model`; the route receives it as `params=`."""
-
-    def decorator(func: Callable[..., Awaitable]) -> Callable:
-        @wraps(func)
-        async def wrapper(*args, **kwargs):
-            values = {key: request.args.get(key) for key in request.args}
-            try:
-                params = model.model_validate(values)
-            except ValidationError as exc:
-                raise validation_error(exc) from None
-            return await func(*args, params=params, **kwargs)
-
-        return document_querystring(model)(wrapper)
 
     return decorator
 
@@ -118,7 +100,7 @@ def page_params() -> PageQuery:
             fields[key] = f"must be between 1 and {high}"
     if fields:
         key, reason = next(iter(fields.items()))
-        raise ApiError(422, f"{key}: {reason}", fields=fields)
+        raise Refused(422, f"{key}: {reason}", fields=fields)
     return PageQuery(**values)
 
 
@@ -149,4 +131,4 @@ def object_id(value: str, what: str) -> ObjectId:
     try:
         return ObjectId(value)
     except (InvalidId, TypeError):
-        raise ApiError(404, f"{what} not found") from None
+        raise Refused(404, f"{what} not found") from None

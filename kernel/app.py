@@ -43,10 +43,6 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
         scalar_ui_path=None,
         swagger_ui_path=None,
         info={"title": "m3m", "version": own_version()},
-        security_schemes={
-            "bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"},
-            "apiKey": {"type": "apiKey", "in_": "header", "name": "X-API-Key"},
-        },
     )
     app.json.sort_keys = False  # keep documents in the order the code builds them
     install_error_handlers(app)

@@ -84,62 +84,76 @@ class MongoSettings(_Section):
     timeout: Duration
 
 
-class JwtSettings(_Section):
-    secret: str
-    expiration: Duration
-
-
 class StorageSettings(_Section):
     path: Path
-
-
-class AuthSettings(_Section):
-    avatar_max_size: Size
 
 
 class PluginSettings(_Section):
     blocked: list[str]
 
 
-class PipelineSettings(_Section):
-    max_code_size: Size
+class Section(BaseModel):
+    """Base of a plugin's settings section (m3m_settings): unknown keys are refused, so a typo
+    stops start-up instead of being ignored; give every key a default."""
 
-
-class RuntimeSettings(_Section):
-    delayed_pool_size: Int = Field(ge=1, le=256)
-    memory_limit: Size
-    route_timeout: Duration
-    max_request_body: Size
-    shutdown_deadline: Duration
-    restart_backoff: Duration
-    restart_limit: Int = Field(ge=0)
-    recycle_rss: Size
-    recycle_requests: Int = Field(ge=1)
-    log_max_size: Size
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
 class Settings(_Section):
-    # Unknown top-level sections are allowed: installed plugins may read their own.
+    """The kernel's sections, and as attributes every section the plugins declare
+    (settings.<section>.<key>); a section nobody declares stays a plain dict."""
+
     model_config = ConfigDict(extra="allow")
 
     server: ServerSettings
     mongodb: MongoSettings
-    jwt: JwtSettings
     storage: StorageSettings
-    auth: AuthSettings
     plugins: PluginSettings
-    pipeline: PipelineSettings
-    runtime: RuntimeSettings
 
     source_file: Path | None = None
 
 
 def load_settings(settings_file: str | os.PathLike | None = None, **overrides: Any) -> Settings:
-    """Read the defaults, the user file (argument or M3M_SETTINGS), the environment, then overrides.
+    """Read the defaults, the user file (argument or M3M_SETTINGS), the environment, then overrides;
+    check the kernel's sections, then each section a loaded plugin declares (m3m_settings).
 
     `overrides` take section dicts, e.g. load_settings(mongodb={"database": "x"}); tests use them.
+    A plugin that cannot be loaded raises kernel.plugins.PluginError.
     """
+    from .plugins import build_plugin_manager
+
     settings_file = settings_file or os.environ.get("M3M_SETTINGS") or None
+    data = _read(settings_file, overrides)
+    kernel_keys = set(Settings.model_fields)
+    try:
+        settings = Settings.model_validate({key: value for key, value in data.items() if key in kernel_keys})
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+    pm = build_plugin_manager(settings.plugins.blocked)
+    for section, model in declared_sections(pm).items():
+        try:
+            data[section] = model.model_validate(data.get(section) or {})
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc, section)) from None
+    for key, value in data.items():
+        if key not in kernel_keys:
+            setattr(settings, key, value)
+    return settings
+
+
+def declared_sections(pm) -> dict[str, type[BaseModel]]:
+    """section -> model, from every plugin's m3m_settings; two plugins may not declare one section."""
+    sections: dict[str, type[BaseModel]] = {}
+    for declared in reversed(pm.hook.m3m_settings()):  # pluggy answers the last registered first
+        for section, model in (declared or {}).items():
+            if section in sections or section in Settings.model_fields:
+                raise SettingsError(f"settings section [{section}] is declared by two plugins")
+            sections[section] = model
+    return sections
+
+
+def _read(settings_file, overrides: dict) -> dict:
+    """The layered raw settings: {section: {key: value}} with lower-case keys."""
     files = [str(DEFAULTS_FILE)]
     if settings_file:
         path = Path(settings_file)
@@ -156,15 +170,13 @@ def load_settings(settings_file: str | os.PathLike | None = None, **overrides: A
         data = {key.lower(): value for key, value in raw.as_dict().items()}
     except Exception as exc:  # dynaconf raises TOML parser errors of several types
         raise SettingsError(f"settings could not be read: {_one_line(exc)}") from None
-    data.pop("settings", None)
+    for own in ("settings", "load_dotenv"):  # dynaconf's own keys, not sections
+        data.pop(own, None)
     for section, values in overrides.items():
         data.setdefault(section, {}).update(values)
     data = {key: _lower_keys(value) for key, value in data.items()}
     data["source_file"] = Path(settings_file).resolve() if settings_file else None
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
+    return data
 
 
 def _check_file(path: Path) -> None:
@@ -195,9 +207,9 @@ def _lower_keys(value: Any) -> Any:
     return value
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, section: str | None = None) -> str:
     error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"])
+    key = ".".join(str(part) for part in ((section,) if section else ()) + tuple(error["loc"]))
     if error["type"] == "missing":
         return f"setting {key} is missing"
     if error["type"] == "extra_forbidden":

@@ -40,11 +40,11 @@ def test_defaults_come_from_settings_toml(clean_env):
     assert s.server.uri == "http://127.0.0.1:3000"
     assert s.server.max_body == 16 * 1024 * 1024
     assert (s.mongodb.uri, s.mongodb.database, s.mongodb.timeout) == ("embedded", "m3m", 5.0)
-    assert (s.jwt.secret, s.jwt.expiration) == ("", 168 * 3600.0)
+    assert (s.jwt.secret.get_secret_value(), s.jwt.expiration) == ("", 168 * 3600.0)
     assert s.storage.path == Path("./storage")
     assert s.auth.avatar_max_size == 2 * 1024 * 1024
     assert s.plugins.blocked == []
-    assert s.runtime.delayed_pool_size == 4
+    assert s.delayed.pool_size == 4
     assert s.runtime.memory_limit == 256 * 1024 * 1024
     assert s.runtime.route_timeout == 30.0
     assert s.runtime.recycle_requests == 100000
@@ -53,7 +53,7 @@ def test_defaults_come_from_settings_toml(clean_env):
 
 def test_environment_overrides_nested_keys_and_lists(clean_env):
     clean_env.setenv("M3M_SERVER__PORT", "3100")
-    clean_env.setenv("M3M_PLUGINS__BLOCKED", '["auth", "goals"]')
+    clean_env.setenv("M3M_PLUGINS__BLOCKED", '["goals", "env"]')
     clean_env.setenv("M3M_MONGODB__TIMEOUT", "250ms")
     clean_env.setenv("M3M_RUNTIME__MEMORY_LIMIT", "512KB")
     clean_env.setenv("M3M_JWT__SECRET", "from-the-environment")
@@ -61,10 +61,10 @@ def test_environment_overrides_nested_keys_and_lists(clean_env):
     assert s.server.port == 3100
     assert s.server.uri == "http://127.0.0.1:3100"  # an empty uri follows the port
     assert s.server.host == "0.0.0.0"  # the rest of [server] keeps its defaults
-    assert s.plugins.blocked == ["auth", "goals"]
+    assert s.plugins.blocked == ["goals", "env"]
     assert s.mongodb.timeout == 0.25
     assert s.runtime.memory_limit == 512 * 1024
-    assert s.jwt.secret == "from-the-environment"
+    assert s.jwt.secret.get_secret_value() == "from-the-environment"
 
 
 def test_server_uri_derivation(clean_env):
@@ -127,7 +127,7 @@ def test_parse_size_refuses(text):
         ("M3M_SERVER__MAX_BODY", "0", "setting server.max_body is invalid"),
         ("M3M_JWT__EXPIRATION", "0s", "setting jwt.expiration is invalid"),
         ("M3M_MONGODB__DATABASE", "has space", "setting mongodb.database is invalid"),
-        ("M3M_RUNTIME__DELAYED_POOL_SIZE", "0", "setting runtime.delayed_pool_size is invalid"),
+        ("M3M_DELAYED__POOL_SIZE", "0", "setting delayed.pool_size is invalid"),
         ("M3M_MONGODB__URI", "postgres://db", "setting mongodb.uri is invalid"),
         ("M3M_SERVER__MAX_BODY", "lots", "setting server.max_body is invalid"),
         ("M3M_PLUGINS__BLOCKED", "auth", "setting plugins.blocked is invalid"),  # not a list

@@ -46,7 +46,7 @@ def worker_pids(server_pid: int, spares: bool = False) -> set[int]:
         if not entry.name.isdigit():
             continue
         try:
-            if b"kernel.runtime.worker" not in (entry / "cmdline").read_bytes():
+            if b"builtin_plugins.runtime.engine.worker" not in (entry / "cmdline").read_bytes():
                 continue
             if f"M3M_WORKER_PARENT={server_pid}".encode() not in (entry / "environ").read_bytes().split(b"\0"):
                 continue
