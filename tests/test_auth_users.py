@@ -1,4 +1,4 @@
-"""User management: /api/users (API.md "Auth and users"), its permission matrix and root rules,
+"""User management: /api/users (docs/api.md "Auth and users"), its permission matrix and root rules,
 and the `m3m new-admin` command."""
 
 from __future__ import annotations

@@ -271,3 +271,29 @@ def test_settings_file_reaches_a_real_server(mongo_uri, workdir):
             assert server.stop() == 0
     finally:
         drop_database(mongo_uri, database)
+
+
+def test_docs_settings_md_lists_every_key(clean_env):
+    """Every key of every section (the kernel's and each plugin's) is in docs/settings.md."""
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "settings.md").read_text()
+    dumped = load_settings().model_dump(mode="json", exclude={"source_file"})
+    keys = [f"{section}.{key}" for section, values in dumped.items() for key in values]
+    assert len(keys) > 20
+    missing = [key for key in keys if f"| {key} |" not in text]
+    assert not missing, f"docs/settings.md does not list {missing}"
+
+
+def test_plugin_sections_are_checked_by_their_models(clean_env, tmp_path):
+    """A plugin's section: defaults fill missing keys, values are parsed, unknown keys refused;
+    a blocked plugin's section is left unchecked."""
+    path = tmp_path / "plugins.toml"
+    path.write_text('[runtime]\nroute_timeout = "2s"\n\n[delayed]\npool_size = 2\n')
+    s = load_settings(path)
+    assert (s.runtime.route_timeout, s.runtime.memory_limit, s.delayed.pool_size) == (2.0, 256 * 1024**2, 2)
+    path.write_text('[runtime]\nroute_timout = "2s"\n')
+    with pytest.raises(SettingsError, match="setting runtime.route_timout is unknown"):
+        load_settings(path)
+    clean_env.setenv("M3M_PLUGINS__BLOCKED", '["runtime"]')
+    assert load_settings(path).runtime == {"route_timout": "2s"}

@@ -325,7 +325,7 @@ def test_a_job_registered_after_start_fires(register):
 
 
 def test_typings_declare_delayed_and_schedule_and_compile(client, register, tmp_path):
-    """m3m_runtime_typings of delayed and schedule: every function declared; a service using them compiles."""
+    """The typings of delayed and schedule: every function declared; a service using them compiles."""
     typings = client.get(register.service.api("/runtime/typings"), headers=register.service.headers).text
     assert "declare const $delayed" in typings and "declare const $schedule" in typings
     for fn in ("run", "daily", "hourly", "every", "cron"):

@@ -1,4 +1,4 @@
-"""Run logs (DESIGN.md section 9): format and levels, runtime events, one log per run, paging,
+"""Run logs (docs/runtime/logs.md): format and levels, runtime events, one log per run, paging,
 download, the live stream, flood safety (size cap, bounded buffers) and who may read them.
 
 Real `m3m serve` processes, real workers, real HTTP. A second server with a 20 KB cap shows the

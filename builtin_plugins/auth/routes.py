@@ -1,4 +1,4 @@
-"""Auth and users REST endpoints (API.md "Auth and users")."""
+"""Auth and users REST endpoints (docs/api.md "Auth and users")."""
 
 from __future__ import annotations
 

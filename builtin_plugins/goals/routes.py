@@ -1,4 +1,4 @@
-"""Goals and statistics REST endpoints (API.md "Goals and statistics")."""
+"""Goals and statistics REST endpoints (docs/api.md "Goals and statistics")."""
 
 from __future__ import annotations
 

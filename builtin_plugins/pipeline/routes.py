@@ -1,4 +1,4 @@
-"""Pipeline REST endpoints (API.md "Pipeline"): branches, releases, the starter template."""
+"""Pipeline REST endpoints (docs/api.md "Pipeline"): branches, releases, the starter template."""
 
 from __future__ import annotations
 

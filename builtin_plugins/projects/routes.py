@@ -1,4 +1,4 @@
-"""Projects REST endpoints (API.md "Projects")."""
+"""Projects REST endpoints (docs/api.md "Projects")."""
 
 from __future__ import annotations
 

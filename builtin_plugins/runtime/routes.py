@@ -1,4 +1,4 @@
-"""Runtime REST endpoints (API.md "Runtime") and the services' own routes at /bot-{pid}/..."""
+"""Runtime REST endpoints (docs/api.md "Runtime") and the services' own routes at /bot-{pid}/..."""
 
 from __future__ import annotations
 

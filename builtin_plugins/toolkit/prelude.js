@@ -1,6 +1,6 @@
 // $encoding and $strings (pure JS) and $crypto (hashes, hmac and randomness on the host).
 // Runs as the body of function (kernel, data). Bytes cross to the host as base64 text only.
-const config = data;  // { algorithms, maxRandomBytes } from runtime.py
+const config = data;  // { algorithms, maxRandomBytes } from binding.py
 
 // -- helpers: what a value is, bytes <-> text -------------------------------------------------
 const describe = (value) => {

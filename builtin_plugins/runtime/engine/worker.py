@@ -1,8 +1,9 @@
 """A worker: one process, one running service, its own SpiderMonkey engine.
 
-Started by the supervisor as `python -m builtin_plugins.runtime.engine.worker` with the channel's socket in
-M3M_WORKER_FD (spawned, never forked: a fork after importing PythonMonkey hangs at its first GC).
-It answers `boot` (load plugins' bindings, run the release, $service.boot then .start),
+Started by the supervisor as `python -m builtin_plugins.runtime.engine.worker` with the
+channel's socket in M3M_WORKER_FD (spawned, never forked: a fork after importing PythonMonkey
+hangs at its first GC). It answers `boot` (every plugin's $ API, the release, $service.boot
+then .start),
 `request` (a route call), `ping` and `stop` ($service.shutdown, then exit), and sends log lines
 and heartbeats as events.
 """
@@ -131,7 +132,7 @@ class Worker:
 
 
 class SettingsView(dict):
-    """Checked settings as sent by the supervisor: `settings.runtime.delayed_pool_size`."""
+    """Checked settings as sent by the supervisor: `settings.runtime.route_timeout`."""
 
     def __getattr__(self, name: str):
         try:
