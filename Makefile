@@ -34,3 +34,4 @@ clean:
 bench: install
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(VENV)/bin/python bench/run.py --boot50
+	$(VENV)/bin/python bench/storage.py

@@ -7,7 +7,6 @@ result, so a missing or malformed key stops start-up with one line naming the ke
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,35 +14,13 @@ from typing import Annotated, Any
 from dynaconf import Dynaconf
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from .units import parse_duration, parse_size
+
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "settings.toml"
 
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line meant for the terminal."""
-
-
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
-
-
-def parse_duration(value: Any) -> float:
-    """'250ms', '30s', '15m', '168h', '7d' or a number of seconds -> seconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*", str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a duration like '30s', '15m' or '168h'")
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-
-
-def parse_size(value: Any) -> int:
-    """'512KB', '16MB', '1GB' or a number of bytes -> bytes."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    match = re.fullmatch(r"\s*(\d+)\s*(b|kb|mb|gb)?\s*", str(value), re.IGNORECASE)
-    if not match:
-        raise ValueError(f"{value!r} is not a size like '512KB' or '16MB'")
-    return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]
 
 
 def _no_bool(value: Any) -> Any:

@@ -123,6 +123,37 @@ KERNEL_JS = r"""
   const indirectEval = eval;
   const narrow = (text) => text.slice(0, -2);  // the host's WIDE marker (sandbox.py)
 
+  // Bytes for the preludes, which hand binary data to the host as base64 text: one copy of
+  // these conversions, taken from builtins before service code could replace them.
+  const Bytes = Uint8Array;
+  const fromCode = String.fromCharCode;
+  const toB64 = btoa, fromB64 = atob;
+  const enc = encodeURIComponent, dec = decodeURIComponent, esc = escape, unesc = unescape;
+  const binaryOf = (bytes, start, end) => {
+    let out = '';
+    for (let i = start; i < end; i += 8192) { out += apply(fromCode, null, bytes.subarray(i, i + 8192 < end ? i + 8192 : end)); }
+    return out;
+  };
+  const bytesOf = (binary) => {
+    const out = new Bytes(binary.length);
+    for (let i = 0; i < binary.length; i++) { out[i] = binary.charCodeAt(i); }
+    return out;
+  };
+  const bytes = freeze({
+    // base64 of bytes[start, end) (all of them by default)
+    toBase64: (data, start = 0, end = data.length) => toB64(binaryOf(data, start, end)),
+    fromBase64: (text) => bytesOf(fromB64(text)),
+    // UTF-8; a lone surrogate (encode) or bytes that are not UTF-8 (decode) throw a TypeError
+    encodeUtf8: (text) => {
+      try { return bytesOf(unesc(enc(text))); } catch (e) { throw new TypeErrorClass('the text is not valid Unicode (a lone surrogate?)'); }
+    },
+    decodeUtf8: (data) => {
+      try { return dec(esc(binaryOf(data, 0, data.length))); } catch (e) { throw new TypeErrorClass('the data is not UTF-8 text'); }
+    },
+    binaryOf,
+    bytesOf,
+  });
+
   const handlers = { boot: [], start: [], shutdown: [] };
   const callables = dict();  // namespace -> name -> the JS function the host may call
   let dispatcher = null;
@@ -183,6 +214,7 @@ KERNEL_JS = r"""
       callables[ns][toText(name)] = fn;
     },
     errorInfo,
+    bytes,
   });
   return {
     makeKernel,
