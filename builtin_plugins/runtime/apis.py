@@ -70,6 +70,18 @@ async def make_bindings(apis: list[RuntimeApi], ctx: BindingContext) -> list[Bin
     return bindings
 
 
-def typings(apis: list[RuntimeApi]) -> str:
-    """The declarations of every API, for the editor."""
-    return "\n".join(api.typings for api in apis if api.typings)
+async def typings(apis: list[RuntimeApi], app, project: dict) -> str:
+    """The declarations of every API for the editor, for `project`: each plugin's typings.d.ts,
+    then what its binding module's optional `project_typings(app, project)` (may be async) adds
+    for that project (e.g. one interface per data model)."""
+    parts = []
+    for api in apis:
+        if api.typings:
+            parts.append(api.typings)
+        if api.binding_module:
+            extra = getattr(importlib.import_module(api.binding_module), "project_typings", None)
+            if extra is not None:
+                text = await await_me_maybe(extra(app, project))
+                if text:
+                    parts.append(text)
+    return "\n".join(parts)

@@ -161,7 +161,7 @@ async def stream_logs(pid: str):
 async def typings(pid: str):
     """TypeScript declarations of every $ API, for the editor."""
     project, _ = await require_project(pid)
-    return Response(typings_of(runtime().apis), mimetype="text/plain")
+    return Response(await typings_of(runtime().apis, current_app._get_current_object(), project), mimetype="text/plain")
 
 
 # -- the services' routes ------------------------------------------------------------------------
