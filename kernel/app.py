@@ -53,8 +53,9 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
     for blueprints in pm.hook.m3m_blueprints(app=app):
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)
-    serve_ui(app)
     fast = {prefix: handler for routes in pm.hook.m3m_asgi_routes(app=app) for prefix, handler in (routes or {}).items()}
+    app.extensions["m3m.asgi_prefixes"] = [prefix.lstrip("/") for prefix in fast]
+    serve_ui(app)
     if fast:
         app.asgi_app = AsgiRoutes(app.asgi_app, fast)
 
