@@ -116,6 +116,21 @@ def wrk(url: str, seconds: int, connections: int = 32) -> dict:
     }
 
 
+def smaps(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def pss_kb(pid: int) -> int:
+    return smaps(pid, "Pss")
+
+
+def rss_kb(pid: int) -> int:
+    return smaps(pid, "Rss")
+
+
 def rss_of(http: httpx.Client, slug: str) -> int:
     return http.get(f"/api/projects/{slug}/runtime").json()["memory"]
 
@@ -147,6 +162,7 @@ def main() -> None:
         http.post("/api/projects/bench-cold/runtime/stop").raise_for_status()
         time.sleep(2)
         results["idle_worker_rss_mb"] = round(rss_of(http, "bench") / 2**20, 1)
+        results["idle_worker_pss_mb"] = round(pss_kb(pid_of(http, "bench")) / 1024, 1)
 
         # The baseline: a plain Quart app with the same handler in its own Hypercorn process.
         plain_port = free_port()
@@ -197,13 +213,26 @@ def main() -> None:
             for n in range(50):
                 bench.deploy(http, f"boot-{n:02d}", start=False)
                 http.post(f"/api/projects/boot-{n:02d}/runtime/start", json={"release": "1.0"}).raise_for_status()
-            bench.stop()
-            began = time.perf_counter()
-            bench.serve()
-            http = bench.client()
-            while sum(http.get(f"/api/projects/boot-{n:02d}/runtime").json()["state"] == "running" for n in range(50)) < 50:
-                time.sleep(0.2)
-            results["boot50_s"] = round(time.perf_counter() - began, 2)
+            for label, fork_server in (("forked", "true"), ("spawned", "false")):
+                bench.stop()
+                bench.env["M3M_RUNTIME__FORK_SERVER"] = fork_server
+                began = time.perf_counter()
+                bench.serve()
+                http = bench.client()
+                first = None
+                while True:
+                    running = sum(http.get(f"/api/projects/boot-{n:02d}/runtime").json()["state"] == "running" for n in range(50))
+                    if running and first is None:
+                        first = time.perf_counter() - began
+                    if running == 50:
+                        break
+                    time.sleep(0.2)
+                results[f"boot50_{label}_s"] = round(time.perf_counter() - began, 2)
+                results[f"boot50_{label}_first_s"] = round(first, 2)
+                pids = [http.get(f"/api/projects/boot-{n:02d}/runtime").json()["pid"] for n in range(50)]
+                time.sleep(2)
+                results[f"idle_worker_{label}_pss_mb"] = round(statistics.median(pss_kb(pid) for pid in pids) / 1024, 1)
+                results[f"idle_worker_{label}_rss_mb"] = round(statistics.median(rss_kb(pid) for pid in pids) / 1024, 1)
     finally:
         bench.stop()
         if not os.environ.get("M3M_BENCH_KEEP"):

@@ -46,7 +46,11 @@ def worker_pids(server_pid: int, spares: bool = False) -> set[int]:
         if not entry.name.isdigit():
             continue
         try:
-            if b"builtin_plugins.runtime.engine.worker" not in (entry / "cmdline").read_bytes():
+            cmdline = (entry / "cmdline").read_bytes()
+            # spawned workers run engine.worker; forked ones keep their zygote's command line
+            if b"builtin_plugins.runtime.engine.worker" not in cmdline and b"builtin_plugins.runtime.engine.zygote" not in cmdline:
+                continue
+            if (entry / "comm").read_text().strip() == "m3m-zygote":
                 continue
             if f"M3M_WORKER_PARENT={server_pid}".encode() not in (entry / "environ").read_bytes().split(b"\0"):
                 continue

@@ -26,13 +26,13 @@ class Runtime:
         settings = app.m3m.settings
         self.states = app.m3m.db["runtime_services"]
         self.logs = LogStore(settings.storage.path / "logs", settings.runtime.log_max_size)
-        self.supervisor = Supervisor(settings, app.m3m.db.uri, self.logs, on_change=self.record)
+        self.supervisor = Supervisor(settings, app.m3m.db.uri, self.logs, on_change=self.record, use_zygote=settings.runtime.fork_server)
         self._autostart: asyncio.Task | None = None
 
     async def open(self) -> None:
         await self.states.create_index("project", unique=True)
         self.logs.start()
-        self.supervisor.start_watching()
+        await self.supervisor.start_watching()
         self._autostart = asyncio.create_task(self.autostart())
 
     async def close(self) -> None:

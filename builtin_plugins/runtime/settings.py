@@ -1,6 +1,6 @@
 """The runtime's settings section [runtime]: the limits of every service's worker."""
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from kernel.settings import Duration, Int, Section, Size
 
@@ -15,3 +15,4 @@ class RuntimeSettings(Section):
     recycle_rss: Size = 200 * 1024**2  # a worker past it is replaced with a hand-over
     recycle_requests: Int = Field(100_000, ge=1)  # ... or past this many requests
     log_max_size: Size = 10 * 1024**2  # a run's log stops growing past this, with a note
+    fork_server: StrictBool = True  # workers forked from a zygote (engine/zygote.py); false: each one spawned

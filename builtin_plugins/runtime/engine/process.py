@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from .ipc import Channel, ChannelClosed, RemoteError
+from .zygote import ZygoteUnavailable
 
 STDERR_KEEP = 4000  # characters of the worker's stderr kept for a crash report
 
@@ -37,28 +38,30 @@ class WorkerProcess:
         return self.process.pid
 
     @property
+    def forked(self) -> bool:
+        """Forked by the zygote (rather than spawned as a new interpreter)."""
+        return isinstance(self.process, ForkedProcess)
+
+    @property
     def alive(self) -> bool:
         return self.process.returncode is None
 
     @classmethod
-    async def spawn(cls, memory_limit: int, on_event: Callable[["WorkerProcess", dict], None]) -> "WorkerProcess":
+    async def spawn(cls, memory_limit: int, on_event: Callable[["WorkerProcess", dict], None], zygote=None) -> "WorkerProcess":
+        """A new worker: forked by the zygote when there is one, else spawned as a new interpreter."""
         parent, child = socket.socketpair()
-        env = {
-            **os.environ,
-            "M3M_WORKER_FD": str(child.fileno()),
-            # The worker asks the kernel to SIGKILL it when this process dies (PR_SET_PDEATHSIG),
-            # and exits at once if it was already orphaned before it could ask.
-            "M3M_WORKER_PARENT": str(os.getpid()),
-            # Data segment room for the engine: twice the RSS cap, so JS gets a catchable
-            # out-of-memory while the supervisor's RSS watch does the killing.
-            "M3M_WORKER_RLIMIT_DATA": str(max(memory_limit * 2, 512 * 1024 * 1024)),
-        }
+        # Data segment room for the engine: twice the RSS cap, so JS gets a catchable
+        # out-of-memory while the supervisor's RSS watch does the killing.
+        rlimit_data = max(memory_limit * 2, 512 * 1024 * 1024)
         try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "builtin_plugins.runtime.engine.worker",
-                pass_fds=[child.fileno()], env=env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )
+            process = None
+            if zygote is not None and zygote.alive:
+                try:
+                    process = await ForkedProcess.fork(zygote, child, rlimit_data)
+                except ZygoteUnavailable:
+                    process = None  # spawned below; the supervisor restarts its zygote
+            if process is None:
+                process = await _spawn_interpreter(child, rlimit_data)
         except BaseException:
             parent.close()
             raise
@@ -119,6 +122,89 @@ class WorkerProcess:
     def stderr_tail(self) -> str:
         """What the worker printed before dying (a Python traceback, a MOZ_CRASH line)."""
         return "".join(self._stderr)[-STDERR_KEEP:]
+
+
+async def _spawn_interpreter(child: socket.socket, rlimit_data: int) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "M3M_WORKER_FD": str(child.fileno()),
+        # The worker asks the kernel to SIGKILL it when this process dies (PR_SET_PDEATHSIG),
+        # and exits at once if it was already orphaned before it could ask.
+        "M3M_WORKER_PARENT": str(os.getpid()),
+        "M3M_WORKER_RLIMIT_DATA": str(rlimit_data),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "builtin_plugins.runtime.engine.worker",
+        pass_fds=[child.fileno()], env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+class ForkedProcess:
+    """A worker the zygote forked and this process adopted (it is the subreaper): the part of
+    asyncio.subprocess.Process the supervisor uses, with a pidfd telling when it exits."""
+
+    def __init__(self, pid: int, stderr: asyncio.StreamReader) -> None:
+        self.pid = pid
+        self.stderr = stderr
+        self.returncode: int | None = None
+        self._exited = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        self._pidfd = os.pidfd_open(pid)
+        self._loop.add_reader(self._pidfd, self._reap)
+        self._reap()  # it may have ended already
+
+    @classmethod
+    async def fork(cls, zygote, child: socket.socket, rlimit_data: int) -> "ForkedProcess":
+        read_end, write_end = os.pipe()
+        # The exchange with the zygote runs to its end even when the caller is cancelled (a spare
+        # no longer wanted): its answer must be read, and the worker it made must not be left.
+        exchange = asyncio.ensure_future(zygote.fork(child.fileno(), write_end, rlimit_data))
+        try:
+            pid = await asyncio.shield(exchange)
+        except BaseException:
+            os.close(read_end)
+            exchange.add_done_callback(_end_unwanted)
+            raise
+        finally:
+            os.close(write_end)
+        stderr = asyncio.StreamReader()
+        await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stderr), os.fdopen(read_end, "rb", 0))
+        return cls(pid, stderr)
+
+    def _reap(self) -> None:
+        if self.returncode is not None:
+            return
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere: its code is lost
+            pid, status = self.pid, 0
+        if pid == 0:
+            return  # still running
+        self._loop.remove_reader(self._pidfd)
+        os.close(self._pidfd)
+        self.returncode = os.waitstatus_to_exitcode(status)
+        self._exited.set()
+
+    async def wait(self) -> int:
+        await self._exited.wait()
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+
+def _end_unwanted(exchange: asyncio.Future) -> None:
+    """A fork nobody waits for any more: kill the worker it made, and reap it when it ends."""
+    if exchange.cancelled() or exchange.exception() is not None:
+        return
+    pid = exchange.result()
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    ForkedProcess(pid, asyncio.StreamReader())  # its pidfd reaps it
 
 
 def exit_reason(code: int) -> str:

@@ -23,6 +23,7 @@ from .ipc import ChannelClosed, RemoteError
 from .logs import LogStore
 from .process import WorkerProcess, exit_reason
 from .worker import rss_bytes
+from .zygote import Zygote, ZygoteUnavailable
 
 log = logging.getLogger("m3m.runtime")
 
@@ -31,6 +32,7 @@ HEARTBEAT_GRACE = 10.0  # a worker silent this long (beyond the route timeout) i
 STABLE_SECONDS = 60.0  # a run this long resets the crash counter
 BOOT_TIMEOUT = 30.0  # at least; the route timeout when longer
 RECYCLE_RETRY_SECONDS = 30.0  # after a failed recycling boot, the old worker goes on this long
+ZYGOTE_RETRY_SECONDS = 5.0  # a dead fork server is started again at most this often
 
 
 class ServiceUnavailable(Exception):
@@ -86,6 +88,7 @@ class Supervisor:
         db_uri: str,
         logs: LogStore,
         on_change: Callable[[str, dict], Awaitable[None]] | None = None,
+        use_zygote: bool = True,
     ) -> None:
         self.settings = settings
         self.runtime = settings.runtime
@@ -98,16 +101,45 @@ class Supervisor:
         # One worker spawned ahead with the engine and plugins imported: a start, a crash
         # restart or a recycle takes it and pays only for the service's own boot.
         self._spare: asyncio.Task | None = None
+        # The fork server workers come from (zygote.py); when it is down, workers are spawned
+        # as new interpreters and it is started again, at most every ZYGOTE_RETRY_SECONDS.
+        self.use_zygote = use_zygote
+        self.zygote: Zygote | None = None
+        self._zygote_tried = 0.0
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def start_watching(self) -> None:
+    async def start_watching(self) -> None:
         if self._watcher is None:
+            await self._ensure_zygote()
             self._watcher = asyncio.create_task(self._watch_forever())
             self._prepare_spare()
 
+    async def _ensure_zygote(self) -> None:
+        """Start the fork server if it is not up (first start, or after it died)."""
+        if not self.use_zygote or (self.zygote and self.zygote.alive) or time.monotonic() - self._zygote_tried < ZYGOTE_RETRY_SECONDS:
+            return
+        self._zygote_tried = time.monotonic()
+        if self.zygote is not None:
+            await self.zygote.close()
+        zygote = Zygote()
+        try:
+            await zygote.start()
+            self.zygote = zygote
+            log.info("runtime: the fork server is up (pid %s)", zygote.process.pid)
+        except (ZygoteUnavailable, OSError) as exc:
+            log.warning("runtime: no fork server, workers are spawned: %s", exc)
+            return
+        if self._spare is not None:
+            # A spare made while the fork server was down is a spawned one: a forked one is lighter.
+            await self._discard_spare()
+            self._prepare_spare()
+
+    def _spawn_worker(self, on_event) -> "asyncio.Future[WorkerProcess]":
+        return WorkerProcess.spawn(self.runtime.memory_limit, on_event, self.zygote)
+
     def _prepare_spare(self) -> None:
-        self._spare = asyncio.create_task(WorkerProcess.spawn(self.runtime.memory_limit, _ignore_events))
+        self._spare = asyncio.create_task(self._spawn_worker(_ignore_events))
 
     async def _discard_spare(self) -> None:
         """Kill the spare and wait for it, so that no process is left for the GC to close
@@ -137,7 +169,7 @@ class Supervisor:
         if self._watcher is not None:
             self._prepare_spare()
         if worker is None:
-            return await WorkerProcess.spawn(self.runtime.memory_limit, self._worker_event(service))
+            return await self._spawn_worker(self._worker_event(service))
         handler = self._worker_event(service)
         worker.channel.on_event = lambda message: handler(worker, message)
         return worker
@@ -207,6 +239,8 @@ class Supervisor:
             self._watcher.cancel()
         await self._discard_spare()
         await asyncio.gather(*(self.stop(pid, record=False) for pid in list(self.services)), return_exceptions=True)
+        if self.zygote is not None:
+            await self.zygote.close()
 
     def find(self, ref: str) -> Service | None:
         """The service of the project named by id or slug (as it was when the service started)."""
@@ -434,6 +468,7 @@ class Supervisor:
             await asyncio.sleep(WATCH_SECONDS)
             try:
                 self._watch_once()
+                await self._ensure_zygote()  # a crashed fork server comes back; its workers never left
             except Exception:
                 log.exception("runtime: the watcher failed (it goes on)")
 

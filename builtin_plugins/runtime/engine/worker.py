@@ -229,6 +229,9 @@ def limit_memory() -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the server stops its workers, running
+    # their $service.shutdown handlers, rather than each dying on the spot.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     limit_memory()
     prewarm()
