@@ -1,0 +1,51 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useNavigate } from "@tanstack/react-router";
+import { Trash2Icon } from "lucide-react";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { toast } from "sonner";
+import { ConfirmDialog } from "@/components/confirm-dialog";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { toastError } from "@/lib/form";
+import { deleteProject, type Project, projectKeys } from "../api";
+
+export function DangerZone({ project }: { project: Project }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [confirming, setConfirming] = useState(false);
+  const remove = useMutation({
+    mutationFn: () => deleteProject(project.id),
+    onSuccess: async () => {
+      await navigate({ to: "/projects" });
+      queryClient.removeQueries({ queryKey: projectKeys.one(project.slug) });
+      await queryClient.invalidateQueries({ queryKey: projectKeys.list() });
+      toast.success(t("danger.deleted", { name: project.name }));
+    },
+    onError: toastError,
+  });
+  return (
+    <Card className="border-destructive/40">
+      <CardHeader>
+        <CardTitle className="text-destructive">{t("danger.title")}</CardTitle>
+        <CardDescription>{t("danger.description")}</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <Button variant="destructive" onClick={() => setConfirming(true)}>
+          <Trash2Icon />
+          {t("danger.delete")}
+        </Button>
+      </CardContent>
+      <ConfirmDialog
+        open={confirming}
+        onOpenChange={setConfirming}
+        title={t("danger.confirmTitle", { name: project.name })}
+        description={t("danger.confirmText")}
+        confirm={t("danger.delete")}
+        typeToConfirm={project.slug}
+        onConfirm={() => remove.mutateAsync()}
+      />
+    </Card>
+  );
+}
