@@ -72,6 +72,7 @@ def owned_prefixes(app: Quart) -> list[str]:
 def with_ui_headers(response, cache_control: str):
     response.headers.update(SECURITY_HEADERS)
     response.headers["Cache-Control"] = cache_control
+    response.headers.pop("Expires", None)  # send_from_directory's 12 h default contradicts no-cache
     return response
 
 

@@ -3,6 +3,7 @@ import { createRouter } from "@tanstack/react-router";
 import i18n from "@/lib/i18n";
 import { ApiError, onUnauthorized } from "@/lib/api";
 import { safeRedirect } from "@/lib/redirect";
+import { session } from "@/lib/session";
 import { toast } from "sonner";
 import { ErrorPage } from "@/components/error-page";
 import { PageSkeleton } from "@/components/page-skeleton";
@@ -71,7 +72,16 @@ declare module "@tanstack/react-router" {
 onUnauthorized((error) => {
   const here = router.state.location;
   if (here.pathname === "/sign-in") return;
-  queryClient.clear();
   toast.info(error.code === "token_expired" ? i18n.t("auth.expired") : i18n.t("auth.signedOut"), { id: "session" });
-  void router.navigate({ to: "/sign-in", search: { redirect: safeRedirect(here.href) }, replace: true });
+  void endSession(safeRedirect(here.href));
 });
+
+/**
+ * Leave for sign-in and forget the session. The pages go first: a query of a page still on
+ * screen would fetch again, without a token, the moment the cache is cleared.
+ */
+export async function endSession(redirect?: string) {
+  await router.navigate({ to: "/sign-in", search: redirect ? { redirect } : {}, replace: true });
+  session.signOut();
+  queryClient.clear();
+}

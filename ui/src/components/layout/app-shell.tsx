@@ -20,8 +20,10 @@ export function AppShell() {
 
   return (
     <div className="flex min-h-svh">
-      <aside className="sticky top-0 hidden h-svh w-64 shrink-0 border-r border-sidebar-border md:block">
-        <AppSidebar />
+      <aside className="hidden w-64 shrink-0 border-r border-sidebar-border bg-sidebar md:block">
+        <div className="sticky top-0 h-svh">
+          <AppSidebar />
+        </div>
       </aside>
       <SheetPrimitive.Root open={sheetOpen} onOpenChange={setSheetOpen}>
         <SheetPrimitive.Portal>

@@ -1,5 +1,5 @@
-import { useQueryClient } from "@tanstack/react-query";
-import { Link, useNavigate } from "@tanstack/react-router";
+import { Link } from "@tanstack/react-router";
+import { endSession } from "@/router";
 import { ChevronsUpDownIcon, LanguagesIcon, LogOutIcon, PaletteIcon, UserIcon } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import { Avatar, AvatarFallback, AvatarImage } from "@/components/ui/avatar";
@@ -18,7 +18,6 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { useMe, type User } from "@/features/auth/api";
 import { currentLanguage, type Language, LANGUAGES, setLanguage } from "@/lib/i18n";
-import { session } from "@/lib/session";
 import { setTheme, type Theme, useTheme } from "@/lib/theme";
 import { THEMES } from "./theme-switch";
 
@@ -42,13 +41,7 @@ export function UserAvatar({ user, className }: { user: User | undefined; classN
 }
 
 export function useSignOut() {
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
-  return () => {
-    session.signOut();
-    queryClient.clear();
-    void navigate({ to: "/sign-in", search: {} });
-  };
+  return () => void endSession();
 }
 
 export function UserMenu() {

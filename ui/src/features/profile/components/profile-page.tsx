@@ -1,6 +1,6 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useNavigate } from "@tanstack/react-router";
+import { endSession } from "@/router";
 import { Loader2Icon, Trash2Icon, UploadIcon } from "lucide-react";
 import { useMemo, useRef, useState } from "react";
 import { useForm } from "react-hook-form";
@@ -19,7 +19,6 @@ import { passwordRule } from "@/features/auth/schema";
 import { changePassword, removeAvatar, updateMe, uploadAvatar } from "@/features/users/api";
 import i18n from "@/lib/i18n";
 import { applyServerErrors, toastError } from "@/lib/form";
-import { session } from "@/lib/session";
 import { AvatarCropper } from "./avatar-cropper";
 
 const passwordSchema = () =>
@@ -44,7 +43,7 @@ export function ProfilePage() {
       />
       <AvatarCard me={me} />
       <NameCard me={me} />
-      <PasswordCard />
+      <PasswordCard email={me.email} />
     </div>
   );
 }
@@ -149,10 +148,8 @@ function NameCard({ me }: { me: User }) {
   );
 }
 
-function PasswordCard() {
+function PasswordCard({ email }: { email: string }) {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
   // eslint-disable-next-line react-hooks/exhaustive-deps -- messages follow the language
   const schema = useMemo(() => passwordSchema(), [i18n.language]);
   const form = useForm<PasswordValues>({ resolver: zodResolver(schema), defaultValues: { currentPassword: "", newPassword: "", confirm: "" } });
@@ -160,10 +157,8 @@ function PasswordCard() {
     mutationFn: ({ currentPassword, newPassword }: PasswordValues) => changePassword(currentPassword, newPassword),
     onSuccess: async () => {
       // The server revoked every token of this user: sign in again with the new password.
-      session.signOut();
-      queryClient.clear();
       toast.success(t("profile.passwordChanged"));
-      await navigate({ to: "/sign-in", search: { redirect: "/profile" } });
+      await endSession("/profile");
     },
     onError: (error) => applyServerErrors(error, form),
   });
@@ -175,6 +170,8 @@ function PasswordCard() {
       </CardHeader>
       <form onSubmit={form.handleSubmit((values) => save.mutate(values))} noValidate className="grid gap-5">
         <CardContent className="grid gap-4">
+          {/* For password managers: which account this password belongs to. */}
+          <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
           <Field label={t("profile.currentPassword")} error={form.formState.errors.currentPassword?.message}>
             {(props) => <Input {...props} type="password" autoComplete="current-password" {...form.register("currentPassword")} />}
           </Field>
