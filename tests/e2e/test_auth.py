@@ -24,7 +24,7 @@ def test_sign_in_keeps_the_session_over_a_reload_and_signs_out(page):
     page.reload()
     page.get_by_role("heading", name="Projects", level=1).wait_for()  # still signed in
     assert page.evaluate(f"localStorage.getItem('{TOKEN_KEY}')")
-    page.get_by_role("button", name="Account menu").click()
+    page.get_by_role("button", name="Account menu", exact=False).click()
     page.get_by_role("menuitem", name="Sign out").click()
     page.wait_for_url("**/sign-in")
     assert page.evaluate(f"localStorage.getItem('{TOKEN_KEY}')") is None

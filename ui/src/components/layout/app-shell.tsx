@@ -47,11 +47,11 @@ export function AppShell() {
               size="sm"
               className="w-9 justify-start text-muted-foreground sm:w-56"
               onClick={() => setPaletteOpen(true)}
-              aria-label={t("palette.open")}
               aria-keyshortcuts="Control+K"
+              title={t("palette.open")}
             >
               <SearchIcon />
-              <span className="hidden sm:inline">{t("palette.search")}</span>
+              <span className="sr-only sm:not-sr-only">{t("palette.search")}</span>
               <kbd className="ml-auto hidden rounded border bg-muted px-1.5 font-mono text-[10px] sm:inline">Ctrl K</kbd>
             </Button>
             <ThemeSwitch />

@@ -23,7 +23,7 @@ export function AppSidebar({ onNavigate }: { onNavigate?: () => void }) {
 
   return (
     <div className="flex h-full flex-col gap-4 bg-sidebar p-3 text-sidebar-foreground">
-      <Link to="/projects" className="px-2 pt-1" onClick={onNavigate} aria-label="m3m">
+      <Link to="/projects" className="px-2 pt-1" onClick={onNavigate}>
         <Logo />
       </Link>
       <nav aria-label={t("nav.main")} className="flex min-h-0 flex-1 flex-col gap-4 overflow-y-auto">

@@ -53,8 +53,8 @@ export function UserMenu() {
     <DropdownMenu>
       <DropdownMenuTrigger
         className="flex w-full items-center gap-2 rounded-md p-2 text-left text-sm outline-none hover:bg-sidebar-accent focus-visible:ring-2 focus-visible:ring-ring"
-        aria-label={t("nav.account")}
       >
+        <span className="sr-only">{t("nav.account")}</span>
         <UserAvatar user={me} />
         <span className="grid min-w-0 flex-1 leading-tight">
           <span className="truncate font-medium">{me?.name || me?.email}</span>

@@ -8,7 +8,6 @@ export function Toaster() {
       theme={theme}
       position="bottom-right"
       closeButton
-      richColors
       style={
         {
           "--normal-bg": "var(--popover)",

@@ -18,8 +18,14 @@ export function DangerZone({ project }: { project: Project }) {
   const remove = useMutation({
     mutationFn: () => deleteProject(project.id),
     onSuccess: async () => {
+      // Out of the list before the grid shows it again: a card would ask for the gone project's state.
+      queryClient.setQueryData<Project[]>(projectKeys.list(), (list) => list?.filter((item) => item.id !== project.id));
       await navigate({ to: "/projects" });
-      queryClient.removeQueries({ queryKey: projectKeys.one(project.slug) });
+      for (const pid of [project.id, project.slug]) {
+        for (const key of [projectKeys.one(pid), projectKeys.runtime(pid), projectKeys.pipeline(pid)]) {
+          queryClient.removeQueries({ queryKey: key });
+        }
+      }
       await queryClient.invalidateQueries({ queryKey: projectKeys.list() });
       toast.success(t("danger.deleted", { name: project.name }));
     },
