@@ -103,18 +103,31 @@ export function EnvDialog({
               )}
             />
           </div>
+          <Controller
+            control={form.control}
+            name="value"
+            render={({ field }) => (
           <Field label={t("env.value")} error={form.formState.errors.value?.message ?? form.formState.errors.flag?.message}>
             {(control) => (
               <ValueEditor
+                inputRef={field.ref}
                 type={type}
                 text={form.watch("value")}
                 flag={form.watch("flag")}
-                onText={(text) => form.setValue("value", text, { shouldDirty: true })}
-                onFlag={(flag) => form.setValue("flag", flag, { shouldDirty: true })}
+                onText={(text) => {
+                  form.setValue("value", text, { shouldDirty: true });
+                  form.clearErrors("value"); // an error is about what was sent, not what is typed now
+                }}
+                onFlag={(flag) => {
+                  form.setValue("flag", flag, { shouldDirty: true });
+                  form.clearErrors("flag");
+                }}
                 control={control}
               />
             )}
           </Field>
+            )}
+          />
         </form>
         <DialogFooter>
           <Button variant="outline" onClick={() => onOpenChange(false)}>

@@ -1,5 +1,6 @@
 // The editor for an environment value, by type. Numbers are typed as text on purpose: the
 // server decides what fits (its 422 appears under the field), the form does not second-guess it.
+import type * as React from "react";
 import { useTranslation } from "react-i18next";
 import { Input } from "@/components/ui/input";
 import { Switch } from "@/components/ui/switch";
@@ -13,6 +14,8 @@ interface Props {
   onText: (text: string) => void;
   onFlag: (flag: boolean) => void;
   control: { id: string; "aria-invalid": boolean; "aria-describedby"?: string };
+  /** react-hook-form's ref, so that a server error on the value focuses the editor. */
+  inputRef?: React.Ref<HTMLInputElement & HTMLTextAreaElement & HTMLButtonElement>;
 }
 
 export function jsonProblem(text: string): string | null {
@@ -24,24 +27,25 @@ export function jsonProblem(text: string): string | null {
   }
 }
 
-export function ValueEditor({ type, text, flag, onText, onFlag, control }: Props) {
+export function ValueEditor({ type, text, flag, onText, onFlag, control, inputRef }: Props) {
   const { t } = useTranslation();
   switch (type) {
     case "boolean":
       return (
         <div className="flex items-center gap-3">
-          <Switch {...control} checked={flag} onCheckedChange={onFlag} />
+          <Switch {...control} ref={inputRef} checked={flag} onCheckedChange={onFlag} />
           <span className="text-sm text-muted-foreground">{flag ? t("env.true") : t("env.false")}</span>
         </div>
       );
     case "text":
-      return <Textarea {...control} rows={5} value={text} onChange={(event) => onText(event.target.value)} />;
+      return <Textarea {...control} ref={inputRef} rows={5} value={text} onChange={(event) => onText(event.target.value)} />;
     case "json": {
       const problem = text.trim() ? jsonProblem(text) : null;
       return (
         <div className="grid gap-1">
           <Textarea
             {...control}
+            ref={inputRef}
             rows={8}
             spellCheck={false}
             className="font-mono text-xs"
@@ -60,6 +64,7 @@ export function ValueEditor({ type, text, flag, onText, onFlag, control }: Props
       return (
         <Input
           {...control}
+          ref={inputRef}
           inputMode={type === "integer" ? "numeric" : "decimal"}
           className="font-mono"
           value={text}
@@ -69,6 +74,6 @@ export function ValueEditor({ type, text, flag, onText, onFlag, control }: Props
         />
       );
     default:
-      return <Input {...control} value={text} onChange={(event) => onText(event.target.value)} autoComplete="off" />;
+      return <Input {...control} ref={inputRef} value={text} onChange={(event) => onText(event.target.value)} autoComplete="off" />;
   }
 }
