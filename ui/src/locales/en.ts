@@ -1,6 +1,8 @@
 // English: the source of the keys (ru.ts must have every one of them; see lib/i18n.ts).
 const en = {
   common: {
+    closeToast: "Close the notification",
+    notifications: "Notifications",
     actions: "Actions",
     cancel: "Cancel",
     close: "Close",

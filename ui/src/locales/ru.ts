@@ -3,6 +3,8 @@ import type en from "./en";
 
 const ru = {
   common: {
+    closeToast: "Закрыть уведомление",
+    notifications: "Уведомления",
     actions: "Действия",
     cancel: "Отмена",
     close: "Закрыть",

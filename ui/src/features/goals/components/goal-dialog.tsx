@@ -60,7 +60,11 @@ export function GoalDialog({
       return goal ? updateGoal(scope, goal.id, input) : createGoal(scope, input);
     },
     onSuccess: async (saved) => {
-      await queryClient.invalidateQueries({ queryKey: goalKeys.all });
+      // The list first: the statistics follow its slugs, and one that is gone must not be asked for.
+      queryClient.setQueryData<Goal[]>(goalKeys.list(scope), (list) =>
+        goal ? list?.map((item) => (item.id === saved.id ? saved : item)) : [...(list ?? []), saved],
+      );
+      await queryClient.invalidateQueries({ queryKey: goalKeys.list(scope) });
       toast.success(goal ? t("common.saved") : t("goals.created", { name: saved.name }));
       onOpenChange(false);
     },

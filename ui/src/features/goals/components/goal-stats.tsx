@@ -12,7 +12,7 @@ import { Checkbox } from "@/components/ui/checkbox";
 import { Label } from "@/components/ui/label";
 import { Skeleton } from "@/components/ui/skeleton";
 import { formatNumber } from "@/lib/format";
-import { type Goal, statsQuery } from "../api";
+import { type Goal, type GoalStats, statsQuery } from "../api";
 import { periodRange } from "../schema";
 import { CompareChart, DailyChart } from "./goal-chart";
 import { PeriodPicker, type PeriodValue } from "./period-picker";
@@ -26,7 +26,12 @@ export function GoalStatsView({ goals }: { goals: Goal[] }) {
   const [from, to] = period.period === "custom" ? [period.from, period.to] : periodRange(period.period);
   const slugs = goals.map((goal) => goal.slug);
   const stats = useQuery({ ...statsQuery(slugs, from, to), refetchInterval: 30_000 });
-  const daily = (stats.data?.items ?? []).filter((item) => item.type === "daily_counter");
+  // Names, colours and types come from the goal list (fresh after an edit); the numbers from the stats.
+  const items: GoalStats[] = goals.flatMap((goal) => {
+    const numbers = stats.data?.items.find((item) => item.id === goal.id);
+    return numbers ? [{ ...numbers, ...goal }] : [];
+  });
+  const daily = items.filter((item) => item.type === "daily_counter");
   const comparing = daily.filter((item) => compared.includes(item.slug));
 
   return (
@@ -69,7 +74,7 @@ export function GoalStatsView({ goals }: { goals: Goal[] }) {
       ) : (
         <>
           <div className="grid gap-4 md:grid-cols-2">
-            {stats.data.items.map((item) => (
+            {items.map((item) => (
               <Card key={item.id} data-testid={`stats-${item.key}`} className="gap-3">
                 <CardHeader>
                   <CardTitle className="flex items-center gap-2 text-base">

@@ -31,7 +31,8 @@ export function GoalsView({ scope, title, description, canEdit }: { scope: GoalS
   const remove = useMutation({
     mutationFn: (goal: Goal) => deleteGoal(scope, goal.id),
     onSuccess: async (_, goal) => {
-      await queryClient.invalidateQueries({ queryKey: goalKeys.all });
+      queryClient.setQueryData<Goal[]>(goalKeys.list(scope), (list) => list?.filter((item) => item.id !== goal.id));
+      await queryClient.invalidateQueries({ queryKey: goalKeys.list(scope) });
       toast.success(t("goals.deleted", { name: goal.name }));
     },
     onError: toastError,
