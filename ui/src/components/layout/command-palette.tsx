@@ -12,7 +12,6 @@ import {
   CommandInput,
   CommandItem,
   CommandList,
-  CommandSeparator,
 } from "@/components/ui/command";
 import { abilities, useMe } from "@/features/auth/api";
 import { projectsQuery } from "@/features/projects/api";
@@ -76,7 +75,6 @@ export function CommandPalette({ open, onOpenChange }: { open: boolean; onOpenCh
             )}
           </CommandGroup>
         )}
-        <CommandSeparator />
         <CommandGroup heading={t("palette.actions")}>
           {THEMES.map((name) => {
             const Icon = THEME_ICONS[name] ?? MonitorIcon;

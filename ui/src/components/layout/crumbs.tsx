@@ -39,7 +39,9 @@ export function Crumbs() {
                   <BreadcrumbPage>{label}</BreadcrumbPage>
                 ) : (
                   <BreadcrumbLink asChild>
-                    <Link to={match.pathname}>{label}</Link>
+                    <Link to={match.pathname} activeOptions={{ exact: true }}>
+                      {label}
+                    </Link>
                   </BreadcrumbLink>
                 )}
               </BreadcrumbItem>

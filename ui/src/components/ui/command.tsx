@@ -1,3 +1,4 @@
+// No separator: inside role=listbox only groups and options are allowed (axe aria-required-children).
 import { Command as CommandPrimitive } from "cmdk";
 import { SearchIcon } from "lucide-react";
 import type * as React from "react";
@@ -68,8 +69,4 @@ export function CommandItem({ className, ...props }: React.ComponentProps<typeof
       {...props}
     />
   );
-}
-
-export function CommandSeparator({ className, ...props }: React.ComponentProps<typeof CommandPrimitive.Separator>) {
-  return <CommandPrimitive.Separator className={cn("-mx-1 h-px bg-border", className)} {...props} />;
 }
