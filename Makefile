@@ -5,7 +5,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: install run test bench clean ui chromium
+.PHONY: install run test bench bench-ui clean ui chromium
 
 install: $(VENV)/.installed
 
@@ -53,3 +53,7 @@ clean:
 bench: install
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(VENV)/bin/python bench/run.py --boot50
+
+# The web UI's budget: the sign-in page's JS and the time to an interactive projects page.
+bench-ui: install ui chromium
+	$(VENV)/bin/python bench/ui.py

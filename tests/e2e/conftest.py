@@ -39,7 +39,9 @@ def ui_build():
     return ROOT / "ui" / "dist"
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running while it is open,
+# and the async tests after this package need the thread's loop to themselves.
+@pytest.fixture(scope="package")
 def browser(ui_build) -> Browser:
     assert Path(CHROMIUM).exists(), "the e2e tests need Debian's chromium: make test installs it"
     with sync_playwright() as playwright:

@@ -60,7 +60,7 @@ def test_a_blocked_user_is_told_plainly(page, browser_log, users, client, root_h
 
 def test_an_expired_token_goes_to_sign_in_and_back_to_the_page(page, browser_log, users):
     user = users.make(createProjects=True)
-    browser_log.expect(401, "/api/auth/me")
+    browser_log.expect(401, "/api/")  # the user and the sidebar's projects, asked together
     expired = make_token(user["id"], lifetime=-60)
     sign_in_with_token(page, expired, "/goals")
     page.wait_for_url(re.compile(r"/sign-in\?redirect=%2Fgoals"))

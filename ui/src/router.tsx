@@ -57,6 +57,7 @@ export const router = createRouter({
   defaultPreloadStaleTime: 0, // TanStack Query decides what is fresh
   defaultPendingComponent: PageSkeleton,
   defaultPendingMs: 150,
+  defaultPendingMinMs: 0, // a skeleton never holds a page that is ready (the default keeps it 500 ms)
   defaultErrorComponent: ErrorPage,
   scrollRestoration: true,
 });
