@@ -73,6 +73,7 @@ def main() -> None:
         token = http.headers["Authorization"].removeprefix("Bearer ")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            version = browser.version
             raw, packed, names = sign_in_js(browser, bench.url)
             cold, warm = [], []
             for _ in range(args.loads):
@@ -92,7 +93,7 @@ def main() -> None:
         p90 = values[min(len(values) - 1, int(round(0.9 * (len(values) - 1))))]
         print(f"  {label}: median {statistics.median(values):.0f} ms, p90 {p90:.0f} ms, min {values[0]:.0f} ms")
 
-    print(f"machine: {platform.machine()}, {platform.python_version()}, chromium {browser.version if False else ''}".rstrip(", "))
+    print(f"machine: {platform.machine()}, {platform.node()}, Python {platform.python_version()}, chromium {version}")
     print(f"sign-in page JS: {len(names)} scripts, {raw / 1024:.1f} KB raw, {packed / 1024:.1f} KB gzip (budget 250 KB gzip)")
     for name in names:
         print(f"  {name}")

@@ -4,7 +4,7 @@ import { cn } from "@/lib/utils";
 import { runtimeQuery } from "../api";
 
 const DOT = {
-  running: "bg-success",
+  running: "bg-green-500",
   starting: "bg-amber-500 animate-pulse",
   crashed: "bg-destructive",
   stopped: "bg-muted-foreground/40",
