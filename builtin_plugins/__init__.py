@@ -1,1 +1,2 @@
-"""Built-in plugins: one package per feature, each with the same few parts (see docs/plugins.md)."""
+"""m3m's own features: one plugin package per feature, each registered as an entry point of the
+`m3m` distribution (pyproject.toml) and made of the same few parts (docs/architecture.md)."""

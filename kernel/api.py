@@ -6,6 +6,7 @@ it. It parses the body as JSON whatever the Content-Type says, so `curl -d '{...
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -14,15 +15,99 @@ from typing import Any, TypeVar
 from bson import ObjectId
 from bson.errors import InvalidId
 from pydantic import BaseModel, ConfigDict, ValidationError
+from quart import Request as QuartRequest
 from quart import request
-from quart_schema import document_querystring, document_request
+from quart.asgi import ASGIHTTPConnection
+from quart.wrappers.request import Body as QuartBody
+from quart_schema import document_request
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from .errors import ApiError
+from .errors import Refused
 
 M = TypeVar("M", bound=BaseModel)
 
 MAX_PER_PAGE = 500
 MAX_PAGE = 1_000_000
+
+
+STREAM_HIGH_WATER = 1024 * 1024  # bytes of a streamed body held before the client is slowed
+
+
+class Body(QuartBody):
+    """Quart's request body, with two changes for large uploads:
+
+    - a size limit a route may raise before it reads (allow_body): Quart decides on the declared
+      length as the request arrives, before routing; here the verdict waits until the route
+      reads, and bytes past the limit are dropped, not buffered;
+    - back-pressure once a route streams it (`async for chunk in request.body`): past
+      STREAM_HIGH_WATER unread bytes the connection stops reading from the client
+      (HTTPConnection), so a 200 MB upload never sits in memory."""
+
+    def __init__(self, expected_content_length: int | None, max_content_length: int | None) -> None:
+        super().__init__(None, None)
+        self.expected = expected_content_length
+        self.limit = max_content_length
+        self.received = 0
+        self.too_large = False
+        self.streaming = False
+        self.unread = 0
+        self.room = asyncio.Event()
+        self.room.set()
+
+    def append(self, data: bytes) -> None:
+        self.received += len(data)
+        if self.limit is not None and self.received > self.limit:
+            self.too_large = True
+            self.set_complete()
+            return
+        super().append(data)
+        self.unread += len(data)
+        if self.streaming and self.unread > STREAM_HIGH_WATER:
+            self.room.clear()
+
+    def _verdict(self) -> None:
+        if self.too_large or (self.limit is not None and (self.expected or 0) > self.limit):
+            raise RequestEntityTooLarge()
+
+    async def __anext__(self) -> bytes:
+        self._verdict()
+        self.streaming = True
+        data = await super().__anext__()
+        self.unread = 0
+        self.room.set()
+        self._verdict()
+        return data
+
+    def __await__(self):
+        self._verdict()
+        data = yield from super().__await__()
+        self._verdict()
+        return data
+
+
+class Request(QuartRequest):
+    body_class = Body
+
+
+class HTTPConnection(ASGIHTTPConnection):
+    """Quart's ASGI connection, reading the client's body only while the route has room for it."""
+
+    async def handle_messages(self, request, receive) -> None:
+        while True:
+            await request.body.room.wait()
+            message = await receive()
+            if message["type"] == "http.request":
+                request.body.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    request.body.set_complete()
+            elif message["type"] == "http.disconnect":
+                return
+
+
+def allow_body(limit: int) -> None:
+    """Let the current route take a body of up to `limit` bytes (instead of server.max_body);
+    call it before reading the body. An upload route streams it with `async for chunk in request.body`."""
+    request.body.limit = limit
 
 
 class Schema(BaseModel):
@@ -39,10 +124,10 @@ def fields_of(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
-def validation_error(exc: ValidationError) -> ApiError:
+def validation_error(exc: ValidationError) -> Refused:
     fields = fields_of(exc)
     first = next(iter(fields.items()))
-    return ApiError(422, f"{first[0]}: {first[1]}", fields=fields)
+    return Refused(422, f"{first[0]}: {first[1]}", fields=fields)
 
 
 async def read_json() -> Any:
@@ -52,14 +137,14 @@ async def read_json() -> Any:
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(400, f"the body is not valid JSON: {exc}", code="malformed_json") from None
+        raise Refused(400, f"the body is not valid JSON: {exc}", code="malformed_json") from None
     except RecursionError:  # json.loads of e.g. 5000 nested objects: bad input, not a 500
-        raise ApiError(400, "the body is JSON nested too deeply", code="malformed_json") from None
+        raise Refused(400, "the body is JSON nested too deeply", code="malformed_json") from None
 
 
 def load_model(model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
-        raise ApiError(400, "the body must be a JSON object", code="malformed_json")
+        raise Refused(400, "the body must be a JSON object", code="malformed_json")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -75,24 +160,6 @@ def body(model: type[M]) -> Callable:
             return await func(*args, data=load_model(model, await read_json()), **kwargs)
 
         return document_request(model)(wrapper)
-
-    return decorator
-
-
-def query(model: type[M]) -> Callable:
-    """Validate the query string against `model`; the route receives it as `params=`."""
-
-    def decorator(func: Callable[..., Awaitable]) -> Callable:
-        @wraps(func)
-        async def wrapper(*args, **kwargs):
-            values = {key: request.args.get(key) for key in request.args}
-            try:
-                params = model.model_validate(values)
-            except ValidationError as exc:
-                raise validation_error(exc) from None
-            return await func(*args, params=params, **kwargs)
-
-        return document_querystring(model)(wrapper)
 
     return decorator
 
@@ -118,7 +185,7 @@ def page_params() -> PageQuery:
             fields[key] = f"must be between 1 and {high}"
     if fields:
         key, reason = next(iter(fields.items()))
-        raise ApiError(422, f"{key}: {reason}", fields=fields)
+        raise Refused(422, f"{key}: {reason}", fields=fields)
     return PageQuery(**values)
 
 
@@ -149,4 +216,4 @@ def object_id(value: str, what: str) -> ObjectId:
     try:
         return ObjectId(value)
     except (InvalidId, TypeError):
-        raise ApiError(404, f"{what} not found") from None
+        raise Refused(404, f"{what} not found") from None

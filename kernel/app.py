@@ -8,6 +8,7 @@ from quart import Quart
 from quart_schema import QuartSchema
 from quart_schema.openapi import OpenAPIProvider
 
+from .api import HTTPConnection, Request
 from .db import Database
 from .errors import install_error_handlers
 from .plugins import PluginManager, await_me_maybe, build_plugin_manager, own_version
@@ -28,6 +29,8 @@ class Kernel:
 def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager | None = None) -> Quart:
     """Build the app; `db_uri` is the resolved database (the embedded one's, for "embedded")."""
     app = Quart("m3m", static_folder=None)  # the UI's assets come from ui/dist (kernel.ui)
+    app.request_class = Request  # a body limit routes may raise (kernel.api.allow_body)
+    app.asgi_http_class = HTTPConnection  # and back-pressure for streamed bodies
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body
     pm = pm or build_plugin_manager(settings.plugins.blocked)
     uri = db_uri or settings.mongodb.uri
@@ -43,10 +46,6 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
         scalar_ui_path=None,
         swagger_ui_path=None,
         info={"title": "m3m", "version": own_version()},
-        security_schemes={
-            "bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"},
-            "apiKey": {"type": "apiKey", "in_": "header", "name": "X-API-Key"},
-        },
     )
     app.json.sort_keys = False  # keep documents in the order the code builds them
     install_error_handlers(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -27,7 +28,7 @@ class CliContext:
     def settings(self) -> Settings:
         try:
             return load_settings(self.settings_file)
-        except SettingsError as exc:
+        except (SettingsError, PluginError) as exc:
             raise click.ClickException(str(exc)) from None
 
     @asynccontextmanager
@@ -61,8 +62,8 @@ class M3mGroup(click.Group):
         blocked = ()
         try:
             blocked = load_settings(ctx.params.get("settings_file")).plugins.blocked
-        except SettingsError:
-            pass  # the command itself will report the settings error
+        except (SettingsError, PluginError):
+            pass  # the command itself will report it
         try:
             pm = build_plugin_manager(blocked)
         except PluginError as exc:
@@ -159,6 +160,20 @@ def plugins_command(obj: CliContext) -> None:
         raise click.ClickException(str(exc)) from None
     for row in describe_plugins(pm):
         click.echo(f"{row['name']:<16} {row['source']:<10} {row['version']:<14} {', '.join(row['hooks'])}")
+
+
+@cli.command("settings")
+@click.pass_obj
+def settings_command(obj: CliContext) -> None:
+    """Print every settings section (the kernel's and the plugins') with the values in effect, as
+    TOML: durations in seconds, sizes in bytes."""
+    for section, values in obj.settings.model_dump(mode="json", exclude={"source_file"}).items():
+        if not isinstance(values, dict):
+            continue
+        click.echo(f"[{section}]")
+        for key, value in values.items():
+            click.echo(f"{key} = {json.dumps(value)}")
+        click.echo()
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from typing import TYPE_CHECKING
 
 from .embedded import EmbeddedMongo
-from .errors import ApiError
+from .errors import Refused
 
 if TYPE_CHECKING:  # workers import this module too: they do without dynaconf and pydantic
     from .settings import Settings
@@ -59,11 +59,9 @@ def resolve_uri(settings: Settings) -> tuple[str, EmbeddedMongo | None]:
     return embedded.start(timeout=max(settings.mongodb.timeout, 15)), embedded
 
 
-class ConcurrentChange(ApiError):
+def concurrent_change(what: str) -> Refused:
     """The document kept changing under us: a 409, and the client tries again."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(409, message, code="conflict")
+    return Refused(409, f"{what} kept changing; try again")
 
 
 async def replace_fields(collection, filter: dict, fields, *, attempts: int = 10) -> dict | None:
@@ -72,7 +70,7 @@ async def replace_fields(collection, filter: dict, fields, *, attempts: int = 10
 
     `fields` is a dict, or a function of the current document giving the dict. The document is
     written back whole with replace_one, guarded by its `revision` counter so that concurrent
-    changes cannot undo each other (ConcurrentChange after `attempts`). Not `$set`: nx-27017
+    changes cannot undo each other (a 409 Refused after `attempts`). Not `$set`: nx-27017
     stores a `$set` datetime as text and a boolean as 0/1 (docs/database.md).
     """
     for _ in range(attempts):
@@ -85,7 +83,7 @@ async def replace_fields(collection, filter: dict, fields, *, attempts: int = 10
         new = {**doc, **changes, "revision": (revision or 0) + 1}
         if (await collection.replace_one(guard, new)).matched_count:
             return new
-    raise ConcurrentChange(f"{collection.name} document kept changing; try again")
+    raise concurrent_change(f"{collection.name} document")
 
 
 async def put_document(collection, key: dict, fields: dict) -> dict:
@@ -100,4 +98,4 @@ async def put_document(collection, key: dict, fields: dict) -> dict:
             return doc
         except DuplicateKeyError:
             continue  # created by a concurrent writer: change it instead
-    raise ConcurrentChange(f"{collection.name} document kept changing; try again")
+    raise concurrent_change(f"{collection.name} document")

@@ -1,6 +1,6 @@
 """The one error envelope: {"error": {"code", "message", "fields"?}} for every failed request.
 
-Plugins raise ApiError (or a werkzeug HTTPException); anything else becomes a logged 500 whose
+Plugins raise Refused (or a werkzeug HTTPException); anything else becomes a logged 500 whose
 response carries no stack trace.
 """
 
@@ -24,63 +24,63 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    416: "range_not_satisfiable",
     422: "validation_failed",
     429: "too_many_requests",
     500: "internal_error",
     503: "unavailable",
+    507: "insufficient_storage",
     504: "timeout",
 }
 
 
-class ApiError(Exception):
-    """An error a route wants the client to see, with its HTTP status."""
+class Refused(Exception):
+    """The one error type for a refusal: routes and services raise it, and every layer passes it
+    through unchanged (the REST envelope here; plugins that carry it elsewhere keep its parts).
+
+    `field` is the input at fault (its reason is the message); `fields` names several.
+    """
 
     def __init__(
         self,
         status: int,
         message: str,
+        *,
         code: str | None = None,
+        field: str | None = None,
         fields: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code or CODES.get(status, "error")
-        self.fields = fields
+        self.fields = fields or ({field: message} if field else None)
 
 
-class Refused(ApiError):
-    """A service refuses an operation: the status, the reason, and the input at fault if any.
-    Services raise it; routes let it through (the envelope shows it), bindings pass its message."""
-
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(status, message, fields={field: message} if field else None)
-        self.field = field
+def not_found(what: str) -> Refused:
+    return Refused(404, f"{what} not found")
 
 
-def not_found(what: str) -> ApiError:
-    return ApiError(404, f"{what} not found")
+def forbidden(message: str = "you may not do this") -> Refused:
+    return Refused(403, message)
 
 
-def forbidden(message: str = "you may not do this") -> ApiError:
-    return ApiError(403, message)
+def conflict(message: str, field: str | None = None) -> Refused:
+    return Refused(409, message, field=field)
 
 
-def conflict(message: str, field: str | None = None) -> ApiError:
-    return ApiError(409, message, fields={field: message} if field else None)
-
-
-def invalid(field: str, reason: str) -> ApiError:
-    return ApiError(422, f"{field}: {reason}", fields={field: reason})
+def invalid(field: str, reason: str) -> Refused:
+    return Refused(422, f"{field}: {reason}", fields={field: reason})
 
 
 def envelope(status: int, message: str, code: str | None = None, fields=None):
     body = {"code": code or CODES.get(status, "error"), "message": message}
     if fields:
         body["fields"] = fields
-    from quart import jsonify  # here, not at the top: workers raise ApiError without Quart loaded
+    from quart import jsonify  # here, not at the top: workers raise Refused without Quart loaded
 
     response = jsonify({"error": body})
     response.status_code = status
@@ -88,8 +88,8 @@ def envelope(status: int, message: str, code: str | None = None, fields=None):
 
 
 def install_error_handlers(app: Quart) -> None:
-    @app.errorhandler(ApiError)
-    async def _api_error(exc: ApiError):
+    @app.errorhandler(Refused)
+    async def _refused(exc: Refused):
         return envelope(exc.status, exc.message, exc.code, exc.fields)
 
     @app.errorhandler(HTTPException)

@@ -1,4 +1,5 @@
-"""Every hook a plugin may implement. docs/hooks.md documents each under its exact signature.
+"""The kernel's hooks; plugins add their own through m3m_add_hookspecs. docs/hooks.md documents
+each under its exact signature.
 
 A hook may return a value or an awaitable; the kernel awaits what needs awaiting.
 """
@@ -7,6 +8,18 @@ from pluggy import HookimplMarker, HookspecMarker
 
 hookspec = HookspecMarker("m3m")
 hookimpl = HookimplMarker("m3m")
+
+
+@hookspec
+def m3m_add_hookspecs(pm):
+    """Add the hookspecs this plugin defines for others to implement, with pm.add_hookspecs(module);
+    called once every plugin is registered, before any other hook."""
+
+
+@hookspec
+def m3m_settings():
+    """Return {section: pydantic model} for the settings sections this plugin reads; the kernel
+    checks those sections of the settings with the models (their defaults fill missing keys)."""
 
 
 @hookspec
@@ -32,7 +45,7 @@ def m3m_cli(cli):
 @hookspec
 def m3m_authenticate(request, app):
     """Return a Principal for the request's credentials, None if they are not this plugin's, or
-    raise ApiError(401) for credentials that are this plugin's but invalid; may be async."""
+    raise Refused(401) for credentials that are this plugin's but invalid; may be async."""
 
 
 @hookspec
@@ -47,23 +60,17 @@ def m3m_project_deleted(app, project_id):
 
 
 @hookspec
-def m3m_runtime_state(app, project_id):
-    """Return the project's runtime state as {release, running}, or None from plugins that do
-    not run services; may be async."""
+def m3m_member_projects(app, user_ids):
+    """Return {user id: [project id, ...]}: the projects each of `user_ids` is a member of, from
+    the plugin that keeps projects' members (the one list of project access); may be async."""
 
 
 @hookspec
-def m3m_release(app, project_id, version):
-    """Return the project's release `version` as {version, code}, or None; may be async."""
+def m3m_set_member_projects(app, user_id, project_ids):
+    """Make the user a member of exactly the projects `project_ids` and of no other, and return
+    True; raise Refused(422) naming an unknown project, changing nothing then; may be async."""
 
 
 @hookspec
-def m3m_runtime_bindings(ctx):
-    """Return a kernel.runtime.sandbox.Binding (or a list) adding `$` APIs to a service's worker:
-    a JS prelude on top of host operations; `ctx` is the worker's RuntimeContext; may be async."""
-
-
-@hookspec
-def m3m_runtime_typings(project):
-    """Return TypeScript declarations (text) of the `$` APIs this plugin adds, for the editor;
-    `project` is the project they are for; may be async."""
+def m3m_user_deleted(app, user_id):
+    """Remove everything this plugin keeps for the deleted user `user_id`; may be async."""

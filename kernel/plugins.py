@@ -1,38 +1,31 @@
-"""The plugin manager: built-in plugins, then pip-installed ones (entry points group "m3m").
+"""The plugin manager: every plugin comes in through the entry points group "m3m".
 
-A factory builds one per app (no module-level global), so every test gets a fresh one.
-`plugins.blocked` in settings names plugins not to load, built-in ones included.
+m3m's own features are entry points of the `m3m` distribution (pyproject.toml), so the kernel
+names none of them; pip-installed plugins declare theirs the same way. A factory builds one
+manager per app (no module-level global), so every test gets a fresh one. `plugins.blocked` in
+settings names plugins not to load, built-in ones included.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
+import os
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
 import pluggy
 
 from . import hookspecs
 
-# Every feature is one of these packages; the kernel itself knows none of them.
-BUILTIN_PLUGINS = (
-    "builtin_plugins.auth",
-    "builtin_plugins.projects",
-    "builtin_plugins.goals",
-    "builtin_plugins.env",
-    "builtin_plugins.pipeline",
-    "builtin_plugins.runtime",
-    "builtin_plugins.toolkit",
-    "builtin_plugins.delayed",
-    "builtin_plugins.schedule",
-)
-
 ENTRY_POINT_GROUP = "m3m"
+OWN_DISTRIBUTION = "m3m"
+# A file to which every process appends the name of each hook it calls (once per process), so
+# that the tests can show every hookspec is exercised, in the server and the workers too.
+TRACE_ENV = "M3M_HOOK_TRACE"
 
 
 def own_version() -> str:
     try:
-        return version("m3m")
+        return version(OWN_DISTRIBUTION)
     except PackageNotFoundError:
         return "0.0.0+source"
 
@@ -52,15 +45,9 @@ class PluginManager(pluggy.PluginManager):
 def build_plugin_manager(blocked: list[str] | tuple[str, ...] = ()) -> PluginManager:
     pm = PluginManager()
     pm.add_hookspecs(hookspecs)
-    for dotted in BUILTIN_PLUGINS:
-        name = dotted.rsplit(".", 1)[-1]
-        if name in blocked:
-            pm.set_blocked(name)
-            continue
-        module = importlib.import_module(dotted)
-        pm.register(module, name=name)
-        pm.sources[name] = ("builtin", own_version())
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    # m3m's own plugins first, in the order pyproject.toml lists them; installed ones after.
+    points = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: not _is_own(ep))
+    for ep in points:
         if ep.name in blocked:
             pm.set_blocked(ep.name)
             continue
@@ -73,12 +60,40 @@ def build_plugin_manager(blocked: list[str] | tuple[str, ...] = ()) -> PluginMan
                 f"plugin {ep.name} ({ep.value}, entry point group {ENTRY_POINT_GROUP}) could not be"
                 f" loaded: {_one_line(exc)}; fix or uninstall it, or add it to plugins.blocked"
             ) from None
-        pm.sources[ep.name] = ("installed", ep.dist.version if ep.dist else "unknown")
+        if _is_own(ep):
+            pm.sources[ep.name] = ("builtin", own_version())
+        else:
+            pm.sources[ep.name] = ("installed", ep.dist.version if ep.dist else "unknown")
+    if os.environ.get(TRACE_ENV):
+        _trace_hook_calls(pm, os.environ[TRACE_ENV])
     try:
+        pm.hook.m3m_add_hookspecs(pm=pm)
         pm.check_pending()
     except pluggy.PluginValidationError as exc:  # e.g. a misspelt hook name
         raise PluginError(f"plugin {pm.get_name(exc.plugin)}: {_one_line(exc)}") from None
     return pm
+
+
+def _is_own(ep) -> bool:
+    return bool(ep.dist and ep.dist.name == OWN_DISTRIBUTION)
+
+
+def _trace_hook_calls(pm: PluginManager, path: str) -> None:
+    seen: set[str] = set()
+
+    def before(hook_name, hook_impls, kwargs):
+        if hook_name not in seen:
+            seen.add(hook_name)
+            with open(path, "a") as handle:  # one short append per line: safe across processes
+                handle.write(hook_name + "\n")
+
+    pm.add_hookcall_monitoring(before, lambda outcome, hook_name, hook_impls, kwargs: None)
+
+
+def hook_results(pm: PluginManager, name: str, **kwargs) -> list:
+    """The results of a hook another plugin defines; none when that plugin is not loaded."""
+    caller = getattr(pm.hook, name, None)
+    return caller(**kwargs) if caller is not None else []
 
 
 def _one_line(exc: Exception) -> str:

@@ -1,6 +1,6 @@
 """Who is calling: the kernel asks the m3m_authenticate hook and keeps the answer for the request.
 
-The kernel knows no credential format; the auth plugin reads JWTs, a projects plugin API keys.
+The kernel knows no credential format: each plugin that issues credentials reads its own.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from functools import wraps
 
 from quart import current_app, g, request
 
-from .errors import ApiError
+from .errors import Refused
 from .plugins import first_result
 
 
@@ -36,7 +36,7 @@ async def current_principal() -> Principal | None:
 async def require_principal() -> Principal:
     principal = await current_principal()
     if principal is None:
-        raise ApiError(401, "sign in first: send Authorization: Bearer <token>")
+        raise Refused(401, "sign in first: send Authorization: Bearer <token>")
     return principal
 
 
@@ -44,7 +44,7 @@ async def require_user() -> Principal:
     """A signed-in user; a project API key is not enough."""
     principal = await require_principal()
     if principal.kind != "user":
-        raise ApiError(403, "this endpoint needs a signed-in user, not an API key")
+        raise Refused(403, "this endpoint needs a signed-in user, not an API key")
     return principal
 
 

@@ -7,7 +7,6 @@ result, so a missing or malformed key stops start-up with one line naming the ke
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,35 +14,13 @@ from typing import Annotated, Any
 from dynaconf import Dynaconf
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from .units import parse_duration, parse_size
+
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "settings.toml"
 
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line meant for the terminal."""
-
-
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
-
-
-def parse_duration(value: Any) -> float:
-    """'250ms', '30s', '15m', '168h', '7d' or a number of seconds -> seconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*", str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a duration like '30s', '15m' or '168h'")
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-
-
-def parse_size(value: Any) -> int:
-    """'512KB', '16MB', '1GB' or a number of bytes -> bytes."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    match = re.fullmatch(r"\s*(\d+)\s*(b|kb|mb|gb)?\s*", str(value), re.IGNORECASE)
-    if not match:
-        raise ValueError(f"{value!r} is not a size like '512KB' or '16MB'")
-    return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]
 
 
 def _no_bool(value: Any) -> Any:
@@ -84,62 +61,76 @@ class MongoSettings(_Section):
     timeout: Duration
 
 
-class JwtSettings(_Section):
-    secret: str
-    expiration: Duration
-
-
 class StorageSettings(_Section):
     path: Path
-
-
-class AuthSettings(_Section):
-    avatar_max_size: Size
 
 
 class PluginSettings(_Section):
     blocked: list[str]
 
 
-class PipelineSettings(_Section):
-    max_code_size: Size
+class Section(BaseModel):
+    """Base of a plugin's settings section (m3m_settings): unknown keys are refused, so a typo
+    stops start-up instead of being ignored; give every key a default."""
 
-
-class RuntimeSettings(_Section):
-    delayed_pool_size: Int = Field(ge=1, le=256)
-    memory_limit: Size
-    route_timeout: Duration
-    max_request_body: Size
-    shutdown_deadline: Duration
-    restart_backoff: Duration
-    restart_limit: Int = Field(ge=0)
-    recycle_rss: Size
-    recycle_requests: Int = Field(ge=1)
-    log_max_size: Size
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
 class Settings(_Section):
-    # Unknown top-level sections are allowed: installed plugins may read their own.
+    """The kernel's sections, and as attributes every section the plugins declare
+    (settings.<section>.<key>); a section nobody declares stays a plain dict."""
+
     model_config = ConfigDict(extra="allow")
 
     server: ServerSettings
     mongodb: MongoSettings
-    jwt: JwtSettings
     storage: StorageSettings
-    auth: AuthSettings
     plugins: PluginSettings
-    pipeline: PipelineSettings
-    runtime: RuntimeSettings
 
     source_file: Path | None = None
 
 
 def load_settings(settings_file: str | os.PathLike | None = None, **overrides: Any) -> Settings:
-    """Read the defaults, the user file (argument or M3M_SETTINGS), the environment, then overrides.
+    """Read the defaults, the user file (argument or M3M_SETTINGS), the environment, then overrides;
+    check the kernel's sections, then each section a loaded plugin declares (m3m_settings).
 
     `overrides` take section dicts, e.g. load_settings(mongodb={"database": "x"}); tests use them.
+    A plugin that cannot be loaded raises kernel.plugins.PluginError.
     """
+    from .plugins import build_plugin_manager
+
     settings_file = settings_file or os.environ.get("M3M_SETTINGS") or None
+    data = _read(settings_file, overrides)
+    kernel_keys = set(Settings.model_fields)
+    try:
+        settings = Settings.model_validate({key: value for key, value in data.items() if key in kernel_keys})
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+    pm = build_plugin_manager(settings.plugins.blocked)
+    for section, model in declared_sections(pm).items():
+        try:
+            data[section] = model.model_validate(data.get(section) or {})
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc, section)) from None
+    for key, value in data.items():
+        if key not in kernel_keys:
+            setattr(settings, key, value)
+    return settings
+
+
+def declared_sections(pm) -> dict[str, type[BaseModel]]:
+    """section -> model, from every plugin's m3m_settings; two plugins may not declare one section."""
+    sections: dict[str, type[BaseModel]] = {}
+    for declared in reversed(pm.hook.m3m_settings()):  # pluggy answers the last registered first
+        for section, model in (declared or {}).items():
+            if section in sections or section in Settings.model_fields:
+                raise SettingsError(f"settings section [{section}] is declared by two plugins")
+            sections[section] = model
+    return sections
+
+
+def _read(settings_file, overrides: dict) -> dict:
+    """The layered raw settings: {section: {key: value}} with lower-case keys."""
     files = [str(DEFAULTS_FILE)]
     if settings_file:
         path = Path(settings_file)
@@ -156,15 +147,13 @@ def load_settings(settings_file: str | os.PathLike | None = None, **overrides: A
         data = {key.lower(): value for key, value in raw.as_dict().items()}
     except Exception as exc:  # dynaconf raises TOML parser errors of several types
         raise SettingsError(f"settings could not be read: {_one_line(exc)}") from None
-    data.pop("settings", None)
+    for own in ("settings", "load_dotenv"):  # dynaconf's own keys, not sections
+        data.pop(own, None)
     for section, values in overrides.items():
         data.setdefault(section, {}).update(values)
     data = {key: _lower_keys(value) for key, value in data.items()}
     data["source_file"] = Path(settings_file).resolve() if settings_file else None
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
+    return data
 
 
 def _check_file(path: Path) -> None:
@@ -195,9 +184,9 @@ def _lower_keys(value: Any) -> Any:
     return value
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, section: str | None = None) -> str:
     error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"])
+    key = ".".join(str(part) for part in ((section,) if section else ()) + tuple(error["loc"]))
     if error["type"] == "missing":
         return f"setting {key} is missing"
     if error["type"] == "extra_forbidden":

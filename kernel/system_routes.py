@@ -7,9 +7,8 @@ from html import escape
 from quart import Blueprint, current_app
 from quart_schema import tag
 
-from .colors import COLORS
 from .db import DatabaseUnavailable
-from .errors import ApiError
+from .errors import Refused
 from .plugins import describe_plugins, own_version
 from .security import login_required
 
@@ -23,7 +22,7 @@ async def health():
     try:
         await current_app.m3m.db.check()
     except DatabaseUnavailable:
-        raise ApiError(503, "the database does not answer", code="database_unavailable") from None
+        raise Refused(503, "the database does not answer", code="database_unavailable") from None
     return {"status": "ok", "version": own_version()}
 
 
@@ -70,9 +69,3 @@ async def docs():
     )
     return html, 200, {"Content-Type": "text/html; charset=utf-8"}
 
-
-@blueprint.get("/api/colors")
-@tag(["system"])
-async def colors():
-    """The 16 named colors projects and goals may carry (or null)."""
-    return {"items": [{"name": name, "hex": value} for name, value in COLORS.items()]}

@@ -1,35 +1,45 @@
 """Projects as every feature sees them: `{pid}` (id or slug) -> the project, if the caller may reach it.
 
-The projects plugin answers m3m_resolve_project; the kernel applies the access rules here once,
-so goals, env, storage, pipeline and runtime all refuse the same callers the same way:
+The projects plugin answers m3m_resolve_project and keeps each project's members, the one list
+of project access. The rule of who reaches what lives here once (`reach`), so every feature
+refuses the same callers the same way, and the project list shows exactly the projects the
+same rule lets through:
 - root reaches every project;
-- a user reaches projects they are a member of or were granted (permissions.projects);
-- a project's API key reaches that project's data and runtime endpoints, never its settings.
+- a user reaches the projects whose members include them;
+- a project's API key reaches that project's endpoints, never its settings.
 """
 
 from __future__ import annotations
 
 from quart import current_app
 
-from .errors import ApiError
+from .errors import Refused
 from .plugins import first_result
 from .security import Principal, require_principal
+
+
+def reach(principal: Principal) -> tuple[str, str] | None:
+    """The projects `principal` reaches: None for every project, ("id", project id) for an API
+    key's own project, ("members", user id) for the projects listing the user as a member."""
+    if principal.kind == "api_key":
+        return "id", principal.project_id
+    if principal.is_root:
+        return None
+    return "members", principal.id
+
+
+def may_reach(principal: Principal, project: dict) -> bool:
+    rule = reach(principal)
+    if rule is None:
+        return True
+    field, value = rule
+    return project["id"] == value if field == "id" else value in project.get("members", ())
 
 
 async def resolve_project(ref: str) -> dict | None:
     """The project named by id or slug, as {id, slug, name, color, members, ...}, or None."""
     app = current_app._get_current_object()
     return await first_result(app.m3m.pm.hook.m3m_resolve_project(app=app, ref=ref))
-
-
-def may_reach(principal: Principal, project: dict) -> bool:
-    if principal.kind == "api_key":
-        return principal.project_id == project["id"]
-    return (
-        principal.is_root
-        or principal.id in project.get("members", ())
-        or project["id"] in principal.permissions.get("projects", ())
-    )
 
 
 async def require_project(ref: str, *, settings: bool = False) -> tuple[dict, Principal]:
@@ -40,7 +50,21 @@ async def require_project(ref: str, *, settings: bool = False) -> tuple[dict, Pr
     principal = await require_principal()
     project = await resolve_project(ref)
     if project is None or not may_reach(principal, project):
-        raise ApiError(404, "project not found")
+        raise Refused(404, "project not found")
     if settings and principal.kind == "api_key":
-        raise ApiError(403, "an API key cannot change the project's settings")
+        raise Refused(403, "an API key cannot change the project's settings")
     return project, principal
+
+
+async def member_projects(user_ids: list[str]) -> dict[str, list[str]]:
+    """{user id: [project ids]} of the projects each user is a member of."""
+    app = current_app._get_current_object()
+    return await first_result(app.m3m.pm.hook.m3m_member_projects(app=app, user_ids=user_ids)) or {}
+
+
+async def set_member_projects(user_id: str, project_ids: list[str]) -> None:
+    """Make the user a member of exactly these projects (Refused(422) for an unknown one)."""
+    app = current_app._get_current_object()
+    results = app.m3m.pm.hook.m3m_set_member_projects(app=app, user_id=user_id, project_ids=project_ids)
+    if await first_result(results) is None and project_ids:
+        raise Refused(422, "no plugin keeps projects' members", field="permissions.projects")

@@ -1,8 +1,8 @@
 """The built web UI (ui/dist) at /, with client-side routes falling back to index.html.
 
-The fallback never answers under a path prefix that a plugin's routes own (`/api/`, and e.g.
-`/bot-` or `/files/`): those keep their real 404s and 405s. The prefixes are read off the URL map
-once every blueprint is mounted, so the kernel names none of them.
+The fallback never answers under a path prefix that a plugin's routes own (`/api/`, and whatever
+prefixes plugins mount): those keep their real 404s and 405s. The prefixes are read off the URL
+map once every blueprint is mounted, so the kernel names none of them.
 
 Every UI response carries the security headers below. Vite names what it builds under
 `assets/` by content hash, so those files are cached for a year; everything else (index.html
@@ -57,14 +57,14 @@ NOT_BUILT = (
 
 def owned_prefixes(app: Quart) -> list[str]:
     """The literal start of every mounted rule's first segment: "api/" for /api/health,
-    "bot-" for /bot-<pid>/<path>; a rule that starts with a variable owns nothing."""
+    "x-" for /x-<id>/<path>; a rule that starts with a variable owns nothing."""
     prefixes = set()
     for rule in app.url_map.iter_rules():
         first = rule.rule.lstrip("/").split("/", 1)
         literal = first[0].split("<", 1)[0]
         if not literal:
             continue
-        # A whole static segment ("api") is owned as a folder; a partial one ("bot-") as a prefix.
+        # A whole static segment ("api") is owned as a folder; a partial one ("x-") as a prefix.
         prefixes.add(literal + "/" if "<" not in first[0] else literal)
     return sorted(prefixes)
 
@@ -84,7 +84,7 @@ async def ui_config():
 def serve_ui(app: Quart) -> None:
     """Mount the UI route; call it after every blueprint is registered."""
     prefixes = owned_prefixes(app)
-    # A static first segment (api/...) also owns the bare word (/api); `bot-` owns /bot-anything.
+    # A static first segment (api/...) also owns the bare word (/api); `x-` owns /x-anything.
     alternatives = [re.escape(p.rstrip("/")) + ("(?:/|$)" if p.endswith("/") else "") for p in prefixes]
     lookahead = f"(?!{'|'.join(alternatives)})" if alternatives else ""
 

@@ -15,7 +15,7 @@ from PIL import Image
 
 from conftest import JWT_SECRET
 
-# API.md "Auth and users": a user has exactly these keys (never a password hash or token version).
+# docs/api.md "Auth and users": a user has exactly these keys (never a password hash or token version).
 USER_KEYS = {"id", "email", "name", "avatar", "isRoot", "blocked", "permissions", "created", "updated"}
 PERMISSION_KEYS = {"createProjects", "manageUsers", "projects"}
 ISO_UTC = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"

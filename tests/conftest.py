@@ -31,6 +31,27 @@ ROOT_EMAIL = "root@m3m.test"
 ROOT_PASSWORD = "Root-pass-1"
 M3M = [sys.executable, "-m", "kernel.cli"]
 
+# Every process of the session (this one, the servers, the CLI runs, the workers) appends the
+# hooks it calls here (kernel.plugins.TRACE_ENV); the last test checks every hookspec was called.
+HOOK_TRACE = Path(tempfile.gettempdir()) / f"m3m-hook-trace-{os.getpid()}.txt"
+HOOK_TRACE.unlink(missing_ok=True)
+os.environ["M3M_HOOK_TRACE"] = str(HOOK_TRACE)
+LAST_TEST = "test_every_hookspec_was_called_during_the_suite"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The hook check runs last, and only counts when the whole suite was asked for."""
+    items.sort(key=lambda item: item.name == LAST_TEST)
+    option = config.option
+    config.m3m_whole_suite = (
+        config.args_source == pytest.Config.ArgsSource.TESTPATHS
+        and not option.keyword and not option.markexpr and not option.deselect and not getattr(option, "lf", False)
+    )
+
+
+def pytest_unconfigure(config):
+    HOOK_TRACE.unlink(missing_ok=True)
+
 
 @pytest.fixture(scope="session")
 def mongo_uri(tmp_path_factory):

@@ -1,4 +1,4 @@
-"""POST /api/auth/login: tokens, wrong credentials, blocked users, body validation (DESIGN.md 7)."""
+"""POST /api/auth/login: tokens, wrong credentials, blocked users, body validation (docs/api.md)."""
 
 from __future__ import annotations
 

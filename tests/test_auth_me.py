@@ -1,4 +1,4 @@
-"""The signed-in user: GET/PATCH /api/auth/me, tokens, the password and the avatar (API.md "Auth and users")."""
+"""The signed-in user: GET/PATCH /api/auth/me, tokens, the password and the avatar (docs/api.md "Auth and users")."""
 
 from __future__ import annotations
 

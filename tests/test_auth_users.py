@@ -1,4 +1,4 @@
-"""User management: /api/users (API.md "Auth and users"), its permission matrix and root rules,
+"""User management: /api/users (docs/api.md "Auth and users"), its permission matrix and root rules,
 and the `m3m new-admin` command."""
 
 from __future__ import annotations
@@ -13,7 +13,19 @@ from bson import ObjectId
 from auth_support import PASSWORD, assert_error, assert_user, bearer, create_user, login, new_email
 from conftest import ROOT_EMAIL, ROOT_PASSWORD, run_m3m
 
-PROJECT = "0123456789abcdef01234567"
+PROJECT = ""  # the id of a real project the users here are granted: made by granted_project
+
+
+@pytest.fixture(scope="module", autouse=True)
+def granted_project(client, root_headers):
+    """A user's `permissions.projects` are the projects whose members include them, so the ids
+    granted here must be real projects (an unknown one is a 422, tested below)."""
+    global PROJECT
+    response = client.post("/api/projects", json={"name": "Granted", "slug": f"granted-{ObjectId()}"[:40]},
+                           headers=root_headers)
+    assert response.status_code == 201, response.text
+    PROJECT = response.json()["id"]
+    return PROJECT
 
 
 @pytest.fixture(scope="module")

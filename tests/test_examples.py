@@ -45,6 +45,26 @@ def test_bot_example(client, service):
     service.wait_log("stored message")
 
 
+def test_file_drop_example(client, service):
+    import httpx
+
+    assert service.deploy((EXAMPLES / "file-drop.js").read_text())["state"] == "running"
+    made = client.post(service.bot("/notes/first"), content="hello, storage", headers={"Content-Type": "text/plain"})
+    assert made.status_code == 201 and made.json()["path"] == "notes/first.txt"
+    client.post(service.bot("/notes/second"), json={"a": 1})
+    note = client.get(service.bot("/notes/first")).json()
+    assert note["text"] == "hello, storage"
+    assert httpx.get(note["link"]).text == "hello, storage"  # the direct link, no login
+    assert sorted(client.get(service.bot("/notes")).json()) == ["first.txt", "second.txt"]
+    # the admin API sees what the service wrote
+    listing = client.get(service.api("/storage"), params={"path": "notes"}, headers=service.headers).json()
+    assert {entry["name"] for entry in listing["entries"]} == {"first.txt", "second.txt", "index.log"}
+    assert client.post(service.bot("/rename/second/third")).json()["path"] == "notes/third.txt"
+    removed = client.delete(service.bot("/notes/first")).json()
+    assert removed == {"removed": "notes/first.txt", "bytes": 14, "trash": "dir"}
+    assert client.get(service.bot("/notes/first")).status_code == 404
+
+
 def test_every_example_is_tested():
     tested = Path(__file__).read_text()
     for example in EXAMPLES.glob("*.js"):

@@ -104,9 +104,14 @@ def test_increment_rules(client, owner, root_headers, project):
     assert client.post(f"{base}/{foreign['id']}/increment", headers=owner["headers"]).status_code == 403
     assert client.post(f"{base}/missing/increment", headers=owner["headers"]).status_code == 404
     assert client.post(f"{base}/own/increment", json={"value": "x"}, headers=owner["headers"]).status_code == 422
+    too_much = client.post(f"{base}/own/increment", json={"value": 10**10}, headers=owner["headers"])
+    assert too_much.status_code == 422 and "value" in too_much.json()["error"]["fields"]
+    # The full slug ({project-slug}-{key}) counts too, as it does from $goals: one rule for both.
+    assert client.post(f"{base}/{own['slug']}/increment", headers=owner["headers"]).json()["value"] == 3
+    assert client.post(f"{base}/{other['slug']}-f/increment", headers=owner["headers"]).status_code == 404
     # A project's API key may count for its project.
     api_key = client.post(f"/api/projects/{project['id']}/api-key", headers=owner["headers"]).json()["apiKey"]
-    assert client.post(f"{base}/own/increment", headers={"X-API-Key": api_key}).json()["value"] == 3
+    assert client.post(f"{base}/own/increment", headers={"X-API-Key": api_key}).json()["value"] == 4
 
 
 def test_fifty_concurrent_increments_lose_nothing(server, client, owner, project):

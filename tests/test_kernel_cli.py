@@ -68,6 +68,18 @@ def test_help_lists_the_commands(cli_env, workdir):
     assert "--settings" in result.stdout
 
 
+def test_settings_prints_every_section_in_effect_as_toml(cli_env, workdir):
+    import tomllib
+
+    env = dict(cli_env, M3M_RUNTIME__ROUTE_TIMEOUT="7s", M3M_JWT__SECRET="never-printed-4711")
+    result = run_m3m("settings", env=env, cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    printed = tomllib.loads(result.stdout)  # valid TOML, usable as a --settings file
+    assert printed["runtime"]["route_timeout"] == 7.0 and printed["delayed"]["pool_size"] == 4
+    assert {"server", "mongodb", "storage", "plugins", "jwt", "auth", "pipeline", "runtime"} <= set(printed)
+    assert "never-printed-4711" not in result.stdout and printed["jwt"]["secret"] == "**********"
+
+
 def test_plugins_lists_auth_with_its_hooks(cli_env, workdir):
     result = run_m3m("plugins", env=cli_env, cwd=workdir)
     assert result.returncode == 0, result.stderr

@@ -1,11 +1,14 @@
-"""Hooks: each hookspec is documented (docstring and docs/hooks.md) and exercised by a test;
-built-in plugins have the agreed shape; installed plugins come in through the "m3m" entry points."""
+"""Hooks: each hookspec (the kernel's and the ones plugins add) is documented (docstring and
+docs/hooks.md) and called during the suite; built-in plugins have the agreed shape; the kernel
+names no feature; installed plugins come in through the "m3m" entry points."""
 
 from __future__ import annotations
 
 import ast
 import inspect
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import click
@@ -13,13 +16,13 @@ import pytest
 from click.testing import CliRunner
 from quart import Blueprint, jsonify
 
-from conftest import M3M, ROOT, TEST_DB, free_port, run_m3m, server_env
-from kernel import hookspecs
+from conftest import HOOK_TRACE, M3M, ROOT, TEST_DB, free_port, run_m3m, server_env
 from kernel.app import create_app
 from kernel.hookspecs import hookimpl
-from kernel.plugins import BUILTIN_PLUGINS, build_plugin_manager
+from kernel.plugins import TRACE_ENV, build_plugin_manager
 from kernel.security import Principal, current_principal
 from kernel.settings import load_settings
+from kernel.ui import owned_prefixes
 from kernel_support import (
     PROBE_NAME,
     PROBE_VERSION,
@@ -30,15 +33,19 @@ from kernel_support import (
 )
 
 HOOKS_MD = ROOT / "docs" / "hooks.md"
+KERNEL = ROOT / "kernel"
 
 
 def hookspec_functions() -> dict:
-    """name -> function of every hookspec the kernel declares."""
-    return {
-        name: func
-        for name, func in inspect.getmembers(hookspecs, inspect.isfunction)
-        if hasattr(func, "m3m_spec")
-    }
+    """name -> function of every hookspec: the kernel's and those the loaded plugins add."""
+    pm = build_plugin_manager()
+    return {name: caller.spec.function for name, caller in vars(pm.hook).items() if getattr(caller, "spec", None)}
+
+
+def builtin_plugins() -> dict[str, object]:
+    """name -> module of m3m's own plugins (the `m3m` distribution's entry points)."""
+    pm = build_plugin_manager()
+    return {name: pm.get_plugin(name) for name, (source, _) in pm.sources.items() if source == "builtin"}
 
 
 def signature_of(name: str, func) -> str:
@@ -49,17 +56,19 @@ def normalized(text: str) -> str:
     return " ".join(text.split())
 
 
-# -- meta-tests: documented, and tested ----------------------------------------------------------
+# -- meta-tests: documented, and called ------------------------------------------------------------
 
 
 def test_there_are_hookspecs():
-    assert {"m3m_blueprints", "m3m_startup", "m3m_shutdown", "m3m_cli", "m3m_authenticate"} <= set(hookspec_functions())
+    specs = set(hookspec_functions())
+    assert {"m3m_blueprints", "m3m_startup", "m3m_shutdown", "m3m_cli", "m3m_authenticate", "m3m_settings"} <= specs
+    assert {"m3m_release", "m3m_runtime_state"} <= specs  # added by the runtime plugin
 
 
 @pytest.mark.parametrize("name", sorted(hookspec_functions()))
 def test_every_hookspec_has_a_docstring(name):
     doc = inspect.getdoc(hookspec_functions()[name])
-    assert doc and len(doc.split()) >= 5, f"{name} in kernel/hookspecs.py needs a docstring saying what it is for"
+    assert doc and len(doc.split()) >= 5, f"{name} needs a docstring saying what it is for"
 
 
 def hooks_md_sections() -> dict[str, str]:
@@ -88,7 +97,7 @@ def test_every_hookspec_is_in_docs_hooks_md_under_its_signature(name):
         f"{inspect.getdoc(func)}"
     )
     assert normalized(inspect.getdoc(func)) in normalized(sections[signature]), (
-        f"the section of `{signature}` in docs/hooks.md does not carry its docstring from kernel/hookspecs.py"
+        f"the section of `{signature}` in docs/hooks.md does not carry its docstring"
     )
 
 
@@ -97,51 +106,61 @@ def test_docs_hooks_md_documents_no_hook_that_does_not_exist():
     assert set(hooks_md_sections()) <= signatures
 
 
-@pytest.mark.parametrize("name", sorted(hookspec_functions()))
-def test_every_hookspec_is_exercised_by_a_test(name):
-    tests = [path for path in sorted((ROOT / "tests").rglob("test_*.py"))]
-    using = [path.name for path in tests if re.search(rf"\b{name}\b", path.read_text())]
-    assert using, f"no test under tests/ mentions {name}: write one that shows it is called"
+def test_hook_calls_are_traced_across_processes(tmp_path, monkeypatch):
+    """The mechanism behind the last test of the suite: with M3M_HOOK_TRACE set, every plugin
+    manager (in the tests, the servers, the CLI and the workers) appends each hook it calls."""
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv(TRACE_ENV, str(trace))
+    pm = build_plugin_manager()
+    pm.hook.m3m_settings()
+    pm.hook.m3m_settings()
+    names = trace.read_text().split()
+    assert names.count("m3m_settings") == 1 and "m3m_add_hookspecs" in names
+    assert "m3m_cli" not in names
+
+
+def test_every_hookspec_was_called_during_the_suite(request):
+    """Runs last (conftest orders it): every hookspec was called by some test, in some process."""
+    if not request.config.m3m_whole_suite:
+        pytest.skip("only a run of the whole suite shows which hooks its tests called")
+    called = set(HOOK_TRACE.read_text().split()) if HOOK_TRACE.exists() else set()
+    missing = sorted(set(hookspec_functions()) - called)
+    assert not missing, f"no test made m3m call {missing}: write one that shows they are called"
 
 
 # -- built-in plugin shape -----------------------------------------------------------------------
 
 
-def package_dir(dotted: str) -> Path:
-    return ROOT.joinpath(*dotted.split("."))
-
-
-def implemented_hooks(dotted: str) -> set[str]:
-    tree = ast.parse((package_dir(dotted) / "__init__.py").read_text())
+def implemented_hooks(module) -> set[str]:
+    tree = ast.parse(Path(module.__file__).read_text())
     return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
-@pytest.mark.parametrize("dotted", BUILTIN_PLUGINS)
-def test_builtin_plugin_has_the_agreed_shape(dotted):
-    """__init__.py and service.py (the logic) always; routes.py iff the plugin mounts REST routes
-    (m3m_blueprints); runtime.py, prelude.js and typings.d.ts iff it adds $ APIs
-    (m3m_runtime_bindings), and then it declares them (m3m_runtime_typings)."""
-    folder = package_dir(dotted)
-    for part in ("__init__.py", "service.py"):
-        assert (folder / part).is_file(), f"{dotted} has no {part}"
-    hooks = implemented_hooks(dotted)
-    aspects = {
-        "m3m_blueprints": ("routes.py",),
-        "m3m_runtime_bindings": ("runtime.py", "prelude.js", "typings.d.ts"),
-    }
-    for hook, parts in aspects.items():
-        for part in parts:
-            if hook in hooks:
-                assert (folder / part).is_file(), f"{dotted} implements {hook} but has no {part}"
-            else:
-                assert not (folder / part).exists(), f"{dotted} has {part} but does not implement {hook}"
-    if "m3m_runtime_bindings" in hooks:
-        assert "m3m_runtime_typings" in hooks, f"{dotted} adds $ APIs but does not declare them (m3m_runtime_typings)"
+@pytest.mark.parametrize("name", sorted(builtin_plugins()))
+def test_builtin_plugin_has_the_agreed_shape(name):
+    """A package whose __init__.py holds its hookimpls; routes.py iff it mounts REST routes;
+    settings.py iff it declares settings; hookspecs.py iff it adds hooks; a `$` API is
+    prelude.js with typings.d.ts, and binding.py (host operations) only beside a prelude."""
+    module = builtin_plugins()[name]
+    folder = Path(module.__file__).parent
+    assert Path(module.__file__).name == "__init__.py", f"{name} is not a package"
+    hooks = implemented_hooks(module)
+    for hook, part in (("m3m_blueprints", "routes.py"), ("m3m_settings", "settings.py"), ("m3m_add_hookspecs", "hookspecs.py")):
+        if hook in hooks:
+            assert (folder / part).is_file(), f"{name} implements {hook} but has no {part}"
+        else:
+            assert not (folder / part).exists(), f"{name} has {part} but does not implement {hook}"
+    assert (folder / "prelude.js").is_file() == (folder / "typings.d.ts").is_file(), (
+        f"{name}: a $ API is its prelude.js and its typings.d.ts together"
+    )
+    if (folder / "binding.py").exists():
+        assert (folder / "prelude.js").is_file(), f"{name} has binding.py but no prelude.js calling it"
 
 
-@pytest.mark.parametrize("dotted", BUILTIN_PLUGINS)
-def test_builtin_plugin_init_holds_only_hookimpls(dotted):
-    tree = ast.parse((package_dir(dotted) / "__init__.py").read_text())
+@pytest.mark.parametrize("name", sorted(builtin_plugins()))
+def test_builtin_plugin_init_holds_only_hookimpls(name):
+    module = builtin_plugins()[name]
+    tree = ast.parse(Path(module.__file__).read_text())
     specs = set(hookspec_functions())
     for index, node in enumerate(tree.body):
         if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
@@ -149,21 +168,62 @@ def test_builtin_plugin_init_holds_only_hookimpls(dotted):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
         assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)), (
-            f"{dotted}/__init__.py line {node.lineno}: only imports and hookimpls belong here"
+            f"{name}/__init__.py line {node.lineno}: only imports and hookimpls belong here"
         )
         decorators = {ast.unparse(d) for d in node.decorator_list}
         assert decorators & {"hookimpl", "hookimpl()"} or any(d.startswith("hookimpl(") for d in decorators), (
-            f"{dotted}/__init__.py: {node.name} is not a @hookimpl"
+            f"{name}/__init__.py: {node.name} is not a @hookimpl"
         )
-        assert node.name in specs, f"{dotted}/__init__.py: {node.name} is not a hookspec"
+        assert node.name in specs, f"{name}/__init__.py: {node.name} is not a hookspec"
 
 
-def test_builtin_plugins_are_registered_under_their_package_name():
+def test_builtin_plugins_are_entry_points_of_m3m_registered_under_their_names():
+    plugins = builtin_plugins()
+    assert {"auth", "projects", "goals", "env", "pipeline", "runtime", "toolkit", "delayed", "schedule"} <= set(plugins)
+    for name, module in plugins.items():
+        assert module.__name__ == f"builtin_plugins.{name}"
+
+
+# -- the kernel knows no feature -----------------------------------------------------------------
+
+# Words the kernel uses for its own generic things, though plugins carry the same names: the
+# tenancy of projects, the process environment, the data folder (storage.path) and files.
+KERNEL_WORDS = {"projects", "env", "storage", "files"}
+
+
+def feature_words(mongo_uri) -> set[str]:
+    """What would name a feature: every built-in plugin's name, the settings sections plugins
+    declare, and the URL prefixes their routes own (read off a built app)."""
+    from kernel.settings import declared_sections
+
     pm = build_plugin_manager()
-    for dotted in BUILTIN_PLUGINS:
-        name = dotted.rsplit(".", 1)[-1]
-        assert pm.get_plugin(name).__name__ == dotted
-        assert pm.sources[name][0] == "builtin"
+    app = create_app(load_settings(mongodb={"uri": mongo_uri, "database": TEST_DB}), pm=pm)
+    prefixes = {prefix.strip("/") for prefix in owned_prefixes(app)} - {"api"}
+    return (set(builtin_plugins()) | set(declared_sections(pm)) | prefixes) - KERNEL_WORDS
+
+
+def test_the_kernel_imports_no_feature():
+    for path in sorted(KERNEL.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for imported in names:
+                assert not imported.startswith("builtin_plugins"), f"{path.name} imports {imported}"
+
+
+def test_the_kernel_names_no_feature(mongo_uri):
+    words = feature_words(mongo_uri)
+    assert {"auth", "runtime", "pipeline", "jwt", "bot-"} <= words  # the check has teeth
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(word) for word in sorted(words)) + r")(?![\w])", re.IGNORECASE)
+    found = []
+    for path in sorted(KERNEL.glob("*.py")):
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
+            if token.type in (tokenize.NAME, tokenize.STRING, tokenize.COMMENT) and pattern.search(token.string):
+                found.append(f"{path.name}:{token.start[0]}: {pattern.search(token.string).group(0)!r} in {token.string[:60]!r}")
+    assert not found, "the kernel names features:\n" + "\n".join(found)
 
 
 # -- every hook is called ------------------------------------------------------------------------

@@ -40,11 +40,11 @@ def test_defaults_come_from_settings_toml(clean_env):
     assert s.server.uri == "http://127.0.0.1:3000"
     assert s.server.max_body == 16 * 1024 * 1024
     assert (s.mongodb.uri, s.mongodb.database, s.mongodb.timeout) == ("embedded", "m3m", 5.0)
-    assert (s.jwt.secret, s.jwt.expiration) == ("", 168 * 3600.0)
+    assert (s.jwt.secret.get_secret_value(), s.jwt.expiration) == ("", 168 * 3600.0)
     assert s.storage.path == Path("./storage")
     assert s.auth.avatar_max_size == 2 * 1024 * 1024
     assert s.plugins.blocked == []
-    assert s.runtime.delayed_pool_size == 4
+    assert s.delayed.pool_size == 4
     assert s.runtime.memory_limit == 256 * 1024 * 1024
     assert s.runtime.route_timeout == 30.0
     assert s.runtime.recycle_requests == 100000
@@ -53,7 +53,7 @@ def test_defaults_come_from_settings_toml(clean_env):
 
 def test_environment_overrides_nested_keys_and_lists(clean_env):
     clean_env.setenv("M3M_SERVER__PORT", "3100")
-    clean_env.setenv("M3M_PLUGINS__BLOCKED", '["auth", "goals"]')
+    clean_env.setenv("M3M_PLUGINS__BLOCKED", '["goals", "env"]')
     clean_env.setenv("M3M_MONGODB__TIMEOUT", "250ms")
     clean_env.setenv("M3M_RUNTIME__MEMORY_LIMIT", "512KB")
     clean_env.setenv("M3M_JWT__SECRET", "from-the-environment")
@@ -61,10 +61,10 @@ def test_environment_overrides_nested_keys_and_lists(clean_env):
     assert s.server.port == 3100
     assert s.server.uri == "http://127.0.0.1:3100"  # an empty uri follows the port
     assert s.server.host == "0.0.0.0"  # the rest of [server] keeps its defaults
-    assert s.plugins.blocked == ["auth", "goals"]
+    assert s.plugins.blocked == ["goals", "env"]
     assert s.mongodb.timeout == 0.25
     assert s.runtime.memory_limit == 512 * 1024
-    assert s.jwt.secret == "from-the-environment"
+    assert s.jwt.secret.get_secret_value() == "from-the-environment"
 
 
 def test_server_uri_derivation(clean_env):
@@ -127,7 +127,7 @@ def test_parse_size_refuses(text):
         ("M3M_SERVER__MAX_BODY", "0", "setting server.max_body is invalid"),
         ("M3M_JWT__EXPIRATION", "0s", "setting jwt.expiration is invalid"),
         ("M3M_MONGODB__DATABASE", "has space", "setting mongodb.database is invalid"),
-        ("M3M_RUNTIME__DELAYED_POOL_SIZE", "0", "setting runtime.delayed_pool_size is invalid"),
+        ("M3M_DELAYED__POOL_SIZE", "0", "setting delayed.pool_size is invalid"),
         ("M3M_MONGODB__URI", "postgres://db", "setting mongodb.uri is invalid"),
         ("M3M_SERVER__MAX_BODY", "lots", "setting server.max_body is invalid"),
         ("M3M_PLUGINS__BLOCKED", "auth", "setting plugins.blocked is invalid"),  # not a list
@@ -271,3 +271,29 @@ def test_settings_file_reaches_a_real_server(mongo_uri, workdir):
             assert server.stop() == 0
     finally:
         drop_database(mongo_uri, database)
+
+
+def test_docs_settings_md_lists_every_key(clean_env):
+    """Every key of every section (the kernel's and each plugin's) is in docs/settings.md."""
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "settings.md").read_text()
+    dumped = load_settings().model_dump(mode="json", exclude={"source_file"})
+    keys = [f"{section}.{key}" for section, values in dumped.items() for key in values]
+    assert len(keys) > 20
+    missing = [key for key in keys if f"| {key} |" not in text]
+    assert not missing, f"docs/settings.md does not list {missing}"
+
+
+def test_plugin_sections_are_checked_by_their_models(clean_env, tmp_path):
+    """A plugin's section: defaults fill missing keys, values are parsed, unknown keys refused;
+    a blocked plugin's section is left unchecked."""
+    path = tmp_path / "plugins.toml"
+    path.write_text('[runtime]\nroute_timeout = "2s"\n\n[delayed]\npool_size = 2\n')
+    s = load_settings(path)
+    assert (s.runtime.route_timeout, s.runtime.memory_limit, s.delayed.pool_size) == (2.0, 256 * 1024**2, 2)
+    path.write_text('[runtime]\nroute_timout = "2s"\n')
+    with pytest.raises(SettingsError, match="setting runtime.route_timout is unknown"):
+        load_settings(path)
+    clean_env.setenv("M3M_PLUGINS__BLOCKED", '["runtime"]')
+    assert load_settings(path).runtime == {"route_timout": "2s"}

@@ -2,13 +2,10 @@
 
 import asyncio
 import secrets
-import textwrap
 
 import httpx
 import pytest
 
-from conftest import Server, login, server_env
-from kernel.embedded import free_port
 
 CODE = "$router.get('/x', async () => ({ ok: true }))\n"
 
@@ -195,53 +192,28 @@ def test_project_delete_cascades(client, owner, project, base, mongo):
     assert mongo.pipeline_releases.count_documents({"project": project["id"]}) == 0
 
 
-# A plugin standing in for the runtime, installed through an entry point: it reports the state
-# the test writes into its collection, so the pipeline's rules about the running release can be
-# checked before the runtime exists.
-STATE_PLUGIN = textwrap.dedent(
-    """
-    from kernel.hookspecs import hookimpl
-
-    @hookimpl
-    async def m3m_runtime_state(app, project_id):
-        return await app.m3m.db["test_runtime_state"].find_one({"project": project_id}, {"_id": 0})
-    """
-)
-
-
-@pytest.fixture(scope="module")
-def server_with_state(mongo_uri, tmp_path_factory):
-    root = tmp_path_factory.mktemp("state-plugin")
-    (root / "m3m_test_state.py").write_text(STATE_PLUGIN)
-    dist = root / "m3m_test_state-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: m3m-test-state\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[m3m]\ntest_state = m3m_test_state\n")
-    import os
-
-    env = server_env(root / "storage", free_port(), mongo_uri, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
-    srv = Server(env, root).wait_ready()
-    yield srv
-    srv.stop()
-
-
-def test_running_release_cannot_be_deleted(server_with_state, owner, mongo):
-    with httpx.Client(base_url=server_with_state.url, timeout=30) as http:
-        headers = login(http, owner["email"], owner["password"])
-        project = new_project(http, headers)
-        base = f"/api/projects/{project['id']}/pipeline"
-        http.put(f"{base}/branches/develop", json={"code": "x"}, headers=headers)
-        http.post(f"{base}/releases", json={"branch": "develop"}, headers=headers)
-        http.post(f"{base}/releases", json={"branch": "develop"}, headers=headers)
-        mongo.test_runtime_state.insert_one({"project": project["id"], "release": "1.0", "running": True})
-        overview = http.get(base, headers=headers).json()
-        assert overview["activeRelease"] == "1.0" and overview["running"] is True
-        assert [r["active"] for r in overview["releases"]] == [False, True]
-        refused = http.delete(f"{base}/releases/1.0", headers=headers)
-        assert refused.status_code == 409 and "stop" in refused.json()["error"]["message"]
-        assert http.delete(f"{base}/releases/1.1", headers=headers).status_code == 204
-        mongo.test_runtime_state.update_one({"project": project["id"]}, {"$set": {"running": False}})
-        assert http.delete(f"{base}/releases/1.0", headers=headers).status_code == 204
+def test_running_release_cannot_be_deleted(client, owner):
+    """The real runtime runs release 1.0: the pipeline lights it and refuses to delete it until
+    the service stops (through the runtime's m3m_runtime_state)."""
+    headers = owner["headers"]
+    project = new_project(client, headers)
+    base = f"/api/projects/{project['id']}/pipeline"
+    client.put(f"{base}/branches/develop", json={"code": CODE}, headers=headers)
+    client.post(f"{base}/releases", json={"branch": "develop"}, headers=headers)
+    client.post(f"{base}/releases", json={"branch": "develop"}, headers=headers)
+    started = client.post(f"/api/projects/{project['id']}/runtime/start", json={"release": "1.0"}, headers=headers, timeout=120)
+    assert started.status_code == 200 and started.json()["state"] == "running", started.text
+    assert client.get(f"/bot-{project['slug']}/x").json() == {"ok": True}
+    overview = client.get(base, headers=headers).json()
+    assert overview["activeRelease"] == "1.0" and overview["running"] is True
+    assert [r["active"] for r in overview["releases"]] == [False, True]
+    refused = client.delete(f"{base}/releases/1.0", headers=headers)
+    assert refused.status_code == 409 and "stop" in refused.json()["error"]["message"]
+    assert client.delete(f"{base}/releases/1.1", headers=headers).status_code == 204
+    assert client.post(f"/api/projects/{project['id']}/runtime/stop", headers=headers, timeout=60).status_code == 200
+    overview = client.get(base, headers=headers).json()
+    assert overview["activeRelease"] == "1.0" and overview["running"] is False
+    assert client.delete(f"{base}/releases/1.0", headers=headers).status_code == 204
 
 
 async def test_m3m_release_gives_a_release_to_the_runtime(mongo_uri):

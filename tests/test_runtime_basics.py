@@ -76,14 +76,14 @@ def test_unknown_project_and_not_running(client, service):
 
 
 def test_typings_declare_every_core_api(client, service):
-    """m3m_runtime_typings: each plugin's declarations, joined for the editor."""
+    """The typings: each plugin's declarations, joined for the editor."""
     text = client.get(service.api("/runtime/typings"), headers=service.headers).text
     for name in ("$service", "$router", "$logger"):
         assert f"declare const {name}" in text
 
 
 def test_bindings_come_from_plugins(client, service):
-    """m3m_runtime_bindings builds every $ object in the worker; Python stays out of reach."""
+    """The bindings build every $ object in the worker; Python stays out of reach."""
     service.deploy(
         """
         $router.get('/globals', () => ({

@@ -1,4 +1,4 @@
-"""$delayed (a pool of runtime.delayed_pool_size) and $schedule (APScheduler in the worker) in real
+"""$delayed (a pool of delayed.pool_size) and $schedule (APScheduler in the worker) in real
 workers over real HTTP: the pool bounds concurrency (seen in the order of the service's log
 lines), failing tasks and jobs are logged and the service goes on, jobs fire and end with the run,
 and cron expressions mean what crontab says (checked against a brute-force matcher here)."""
@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT_EMAIL, ROOT_PASSWORD, Server, free_port, login, server_env
 from runtime_support import new_service, tsc
 
-POOL_SIZE = 3  # the dedicated server's runtime.delayed_pool_size (the default is 4)
+POOL_SIZE = 3  # the dedicated server's delayed.pool_size (the default is 4)
 
 
 def messages(lines: list[str]) -> list[str]:
@@ -29,7 +29,7 @@ def messages(lines: list[str]) -> list[str]:
 def pool_server(server, mongo_uri, tmp_path_factory):
     """A second server on the same database (its root comes from the shared `server` fixture)."""
     workdir = tmp_path_factory.mktemp("pool-server")
-    env = server_env(workdir / "storage", free_port(), mongo_uri, M3M_RUNTIME__DELAYED_POOL_SIZE=str(POOL_SIZE))
+    env = server_env(workdir / "storage", free_port(), mongo_uri, M3M_DELAYED__POOL_SIZE=str(POOL_SIZE))
     own = Server(env, workdir).wait_ready()
     with httpx.Client(base_url=own.url, timeout=30) as http:
         yield http, login(http, ROOT_EMAIL, ROOT_PASSWORD)
@@ -325,7 +325,7 @@ def test_a_job_registered_after_start_fires(register):
 
 
 def test_typings_declare_delayed_and_schedule_and_compile(client, register, tmp_path):
-    """m3m_runtime_typings of delayed and schedule: every function declared; a service using them compiles."""
+    """The typings of delayed and schedule: every function declared; a service using them compiles."""
     typings = client.get(register.service.api("/runtime/typings"), headers=register.service.headers).text
     assert "declare const $delayed" in typings and "declare const $schedule" in typings
     for fn in ("run", "daily", "hourly", "every", "cron"):

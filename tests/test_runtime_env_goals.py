@@ -28,7 +28,7 @@ $router.post('/inc', async (ctx) => {
     const args = ctx.body.value === undefined ? [ctx.body.slug] : [ctx.body.slug, ctx.body.value];
     const promise = $goals.increment(...args);
     return { promise: promise instanceof Promise, value: await promise };
-  } catch (e) { return { error: e.message, name: e.name }; }
+  } catch (e) { return { error: e.message, name: e.name, code: e.code, status: e.status, fields: e.fields }; }
 });
 $router.post('/get', async (ctx) => {
   try {
@@ -183,6 +183,7 @@ def test_refused_goals_reject_with_a_clear_message(client, root_headers, world):
     closed = goals["closed"]["slug"]
     refused = inc(client, service, closed)
     assert refused["name"] == "Error"
+    assert (refused["code"], refused["status"]) == ("forbidden", 403)  # the refusal crosses whole
     assert refused["error"] == f'$goals.increment("{closed}"): this project may not write to the global goal \'{closed}\''
     assert stats(client, root_headers, closed)["total"] == 0
     # Another project's goal: by id, by its full slug (a key of nobody here), by key.
@@ -199,10 +200,12 @@ def test_refused_goals_reject_with_a_clear_message(client, root_headers, world):
 def test_bad_arguments_reject(client, world):
     service, _, _ = world
     for value in (1.5, "2", True, 10**10):
-        assert "the value must be an integer" in inc(client, service, "signups", value)["error"]
+        refused = inc(client, service, "signups", value)
+        assert "the value must be an integer" in refused["error"]
+        assert (refused["status"], refused["fields"]) == (422, {"value": refused["fields"]["value"]})
     assert "the goal must be a slug" in inc(client, service, "")["error"]
     bad = client.post(service.bot("/get"), json={"slug": "visits", "period": {"from": "yesterday"}}).json()
-    assert bad["error"] == '$goals.get("visits"): from must be a date YYYY-MM-DD (or a Date)'
+    assert bad["error"] == '$goals.get("visits"): from must be a date YYYY-MM-DD'
     reversed_ = client.post(service.bot("/get"), json={"slug": "visits", "period": {"from": "2025-02-01", "to": "2025-01-01"}}).json()
     assert "from must not be after to" in reversed_["error"]
 

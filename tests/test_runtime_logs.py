@@ -1,4 +1,4 @@
-"""Run logs (DESIGN.md section 9): format and levels, runtime events, one log per run, paging,
+"""Run logs (docs/runtime/logs.md): format and levels, runtime events, one log per run, paging,
 download, the live stream, flood safety (size cap, bounded buffers) and who may read them.
 
 Real `m3m serve` processes, real workers, real HTTP. A second server with a 20 KB cap shows the
@@ -18,7 +18,7 @@ import pytest
 
 from conftest import ROOT_EMAIL, ROOT_PASSWORD, Server, login, run_m3m, server_env
 from kernel.embedded import free_port
-from kernel.runtime.logs import RESET, LogStore, Subscription
+from builtin_plugins.runtime.engine.logs import RESET, LogStore, Subscription
 from runtime_support import new_service
 
 ENTRY = re.compile(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[(DEBUG|INFO|WARN|ERROR)\] ")

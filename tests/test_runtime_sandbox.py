@@ -433,7 +433,7 @@ def test_a_replaced_json_stringify_cannot_forge_the_answer(client, service):
 
 def test_the_host_refuses_what_is_not_json_text():
     """The Python side of the boundary on its own: text in, JSON text out, or an error."""
-    from kernel.runtime.sandbox import WIDE, Sandbox
+    from builtin_plugins.runtime.engine.sandbox import WIDE, Sandbox
 
     def answer(text: str):
         # Every answer ends with the WIDE marker that keeps PythonMonkey from making it an
@@ -450,7 +450,20 @@ def test_the_host_refuses_what_is_not_json_text():
     assert answer(sandbox._call_sync("t", "echo", "[1, \"a\"]")) == {"ok": [1, "a"]}
     for op in ("opaque", "nan", "bytes"):
         assert "error" in answer(sandbox._call_sync("t", op, "[]")), op
-    assert answer(sandbox._call_sync("t", "echo", {"not": "text"})) == {"error": "TypeError: the host boundary takes text only"}
+    assert answer(sandbox._call_sync("t", "echo", {"not": "text"})) == {"error": "the host boundary takes text only", "type": "TypeError"}
     assert "JSON array" in answer(sandbox._call_sync("t", "echo", '"poison"'))["error"]
     assert "JSON array" in answer(sandbox._call_sync("t", "echo", '{"x": 1}'))["error"]
-    assert answer(sandbox._call_sync("t", "missing", "[]")) == {"error": "no host operation t.missing"}
+    assert answer(sandbox._call_sync("t", "missing", "[]")) == {"error": "no host operation t.missing", "code": "not_found", "status": 404}
+    # A refusal crosses whole, as the REST envelope carries it; other exceptions name their type.
+    from kernel.errors import Refused
+
+    def refuse():
+        raise Refused(409, "is taken", field="slug")
+
+    def crash():
+        raise KeyError("k")
+
+    sandbox.operations["t"].update(refuse=refuse, crash=crash)
+    assert answer(sandbox._call_sync("t", "refuse", "[]")) == {
+        "error": "is taken", "code": "conflict", "status": 409, "fields": {"slug": "is taken"}}
+    assert answer(sandbox._call_sync("t", "crash", "[]")) == {"error": "KeyError: 'k'"}

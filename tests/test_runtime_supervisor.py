@@ -46,7 +46,7 @@ def worker_pids(server_pid: int, spares: bool = False) -> set[int]:
         if not entry.name.isdigit():
             continue
         try:
-            if b"kernel.runtime.worker" not in (entry / "cmdline").read_bytes():
+            if b"builtin_plugins.runtime.engine.worker" not in (entry / "cmdline").read_bytes():
                 continue
             if f"M3M_WORKER_PARENT={server_pid}".encode() not in (entry / "environ").read_bytes().split(b"\0"):
                 continue
@@ -95,9 +95,12 @@ class Own:
     def halt(self, signum: int = signal.SIGTERM) -> None:
         """End the server; no worker of it may outlive it (PR_SET_PDEATHSIG covers SIGKILL)."""
         pid = self.server.process.pid
+        known = worker_pids(pid, spares=True)
         self.client.close()
         self.server.stop(signum, timeout=60)
-        wait_until(lambda: not worker_pids(pid, spares=True), 10, f"the workers of server {pid} to end")
+        # Both: the workers known before (a dying one's /proc entry may not be readable) and any other.
+        wait_until(lambda: not worker_pids(pid, spares=True) and not any(alive(p) for p in known), 10,
+                   f"the workers of server {pid} to end")
 
     def close(self, mongo_uri: str) -> None:
         if self.server.process.poll() is None:

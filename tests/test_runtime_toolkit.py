@@ -239,7 +239,7 @@ const strings = [$strings.slugify('A b', { separator: '_' }), $strings.truncate(
 
 
 def test_typings_declare_every_function_and_compile(client, service, tmp_path):
-    """m3m_runtime_typings of the toolkit: every function declared, and a service using them all compiles."""
+    """The typings of the toolkit: every function declared, and a service using them all compiles."""
     typings = client.get(service.api("/runtime/typings"), headers=service.headers).text
     for name in ("$crypto", "$encoding", "$strings"):
         assert f"declare const {name}" in typings

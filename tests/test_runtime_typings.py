@@ -7,9 +7,10 @@ from conftest import ROOT
 from runtime_support import new_service, tsc
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.js"))
-# Every $ API of the runtime (DESIGN.md section 6) that the server has by now.
+# Every $ API of the runtime (docs/runtime/apis.md) that the server has by now.
 RUNTIME_APIS = (
     "$service", "$router", "$logger", "$env", "$goals", "$crypto", "$encoding", "$strings", "$delayed", "$schedule",
+    "$storage",
 )
 
 

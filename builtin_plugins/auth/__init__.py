@@ -4,6 +4,13 @@ from kernel.hookspecs import hookimpl
 
 
 @hookimpl
+def m3m_settings():
+    from .settings import AuthSettings, JwtSettings
+
+    return {"jwt": JwtSettings, "auth": AuthSettings}
+
+
+@hookimpl
 def m3m_blueprints(app):
     from .routes import blueprint
 
@@ -12,9 +19,10 @@ def m3m_blueprints(app):
 
 @hookimpl
 async def m3m_startup(app):
-    from .routes import users
+    from .routes import move_legacy_grants, users
 
     await users(app).ensure_indexes()
+    await move_legacy_grants(app)
     if await users(app).count() == 0:
         print(
             "No users yet. Create the root admin in another shell:\n"
@@ -44,9 +52,3 @@ def m3m_cli(cli):
 
     cli.add_command(new_admin)
 
-
-@hookimpl
-async def m3m_project_deleted(app, project_id):
-    from .routes import users
-
-    await users(app).forget_project(project_id)

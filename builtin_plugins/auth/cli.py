@@ -4,7 +4,9 @@ import asyncio
 
 import click
 
-from .service import UserError, UserService
+from kernel.errors import Refused
+
+from .service import UserService
 
 
 @click.command("new-admin")
@@ -23,7 +25,7 @@ def new_admin(obj, email: str, password: str, name: str) -> None:
 
     try:
         doc = asyncio.run(create())
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
+    except Refused as exc:
+        raise click.ClickException(exc.message) from None
     role = "root" if doc["isRoot"] else "admin"
     click.echo(f"created {role} {doc['email']} (id {doc['_id']})")

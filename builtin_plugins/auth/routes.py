@@ -1,4 +1,4 @@
-"""Auth and users REST endpoints (API.md "Auth and users")."""
+"""Auth and users REST endpoints (docs/api.md "Auth and users")."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from quart import Blueprint, current_app, request, send_file
 from quart_schema import tag
 
 from kernel.api import Schema, body, object_id, paginate
-from kernel.errors import ApiError, envelope, forbidden, invalid, not_found
-from kernel.plugins import app_service
+from kernel.errors import Refused, envelope, forbidden, invalid, not_found
+from kernel.plugins import app_service, await_me_maybe
 from kernel.security import Principal, require_user
+from kernel.tenancy import member_projects, resolve_project, set_member_projects
 from kernel.times import now
 
-from .service import UserError, UserService, load_or_create_secret, public_user
+from .service import UserService, load_or_create_secret, public_user
 
 blueprint = Blueprint("auth", __name__)
 
@@ -32,7 +33,8 @@ PAST = {"delete": "deleted", "block": "blocked"}
 class Permissions(Schema):
     createProjects: bool = False
     manageUsers: bool = False
-    projects: list[ProjectId] = Field(default_factory=list, max_length=10000)
+    # The projects the user is a member of (their members lists); omitted: left as they are.
+    projects: Annotated[list[ProjectId], Field(max_length=10000)] | None = None
 
 
 class LoginIn(Schema):
@@ -65,12 +67,23 @@ class UserPatch(Schema):
 
 def _make_service(app) -> UserService:
     settings = app.m3m.settings
-    secret = load_or_create_secret(settings.jwt.secret, settings.storage.path)  # may create it
+    secret = load_or_create_secret(settings.jwt.secret.get_secret_value(), settings.storage.path)  # may create it
     return UserService(app.m3m.db, settings.storage.path, secret, settings.jwt.expiration)
 
 
 def users(app=None) -> UserService:
     return app_service("m3m.auth", _make_service, app)
+
+
+async def move_legacy_grants(app) -> None:
+    """Users' own project lists (from before project access was one list, the projects'
+    members) become memberships, once; lists naming deleted projects lose those."""
+    async with app.app_context():
+        async for uid, granted in users(app).legacy_grants():
+            current = (await member_projects([uid])).get(uid, [])
+            existing = [pid for pid in granted if await resolve_project(pid) is not None]
+            await set_member_projects(uid, sorted(set(current) | set(existing)))
+            await users(app).drop_legacy_grants(uid)
 
 
 def can_manage_users(principal: Principal) -> bool:
@@ -89,18 +102,24 @@ async def managed_user(uid: str, principal: Principal, action: str) -> dict:
     if doc.get("isRoot") and action in ("delete", "block"):
         raise forbidden(f"the root user cannot be {PAST[action]}")
     if str(doc["_id"]) == principal.id and action in ("delete", "block"):
-        raise ApiError(409, f"you cannot {action} yourself")
+        raise Refused(409, f"you cannot {action} yourself")
     return doc
 
 
+async def present(*docs: dict) -> list[dict]:
+    """Users as the API shows them, each with the projects they are a member of."""
+    memberships = await member_projects([str(doc["_id"]) for doc in docs])
+    return [public_user(doc, memberships.get(str(doc["_id"]), [])) for doc in docs]
+
+
 async def apply(uid, changes: dict) -> dict:
-    try:
-        doc = await users().update(uid, changes)
-    except UserError as exc:
-        raise exc.api() from None
+    projects = (changes.get("permissions") or {}).pop("projects", None)
+    if projects is not None:
+        await set_member_projects(str(uid), projects)
+    doc = await users().update(uid, changes)
     if doc is None:
         raise not_found("user")
-    return public_user(doc)
+    return (await present(doc))[0]
 
 
 # -- signing in and the signed-in user ---------------------------------------------------------
@@ -113,10 +132,10 @@ async def login(data: LoginIn):
     """Exchange email and password for a JWT."""
     doc = await users().verify_login(data.email, data.password)
     if doc is None:
-        raise ApiError(401, "wrong email or password", code="invalid_credentials")
+        raise Refused(401, "wrong email or password", code="invalid_credentials")
     if doc.get("blocked"):
-        raise ApiError(403, "this user is blocked", code="user_blocked")
-    return {"token": users().issue_token(doc), "user": public_user(doc)}
+        raise Refused(403, "this user is blocked", code="user_blocked")
+    return {"token": users().issue_token(doc), "user": (await present(doc))[0]}
 
 
 @blueprint.get("/api/auth/setup")
@@ -130,7 +149,8 @@ async def setup():
 @tag(["auth"])
 async def me():
     """The signed-in user."""
-    return (await require_user()).user
+    principal = await require_user()
+    return (await present(await users().get(object_id(principal.id, "user"))))[0]
 
 
 @blueprint.patch("/api/auth/me")
@@ -153,9 +173,9 @@ async def change_password(data: PasswordIn):
         raise invalid("currentPassword", "is wrong")
     try:
         doc = await users().update(doc["_id"], {"password": data.newPassword})
-    except UserError as exc:
-        raise invalid("newPassword", exc.reason) from None
-    return {"token": users().issue_token(doc), "user": public_user(doc)}
+    except Refused as exc:  # about `password`: here the field is newPassword
+        raise invalid("newPassword", next(iter((exc.fields or {}).values()), exc.message)) from None
+    return {"token": users().issue_token(doc), "user": (await present(doc))[0]}
 
 
 @blueprint.put("/api/auth/me/avatar")
@@ -178,7 +198,7 @@ async def upload_avatar():
         raise invalid("file", "is required (multipart/form-data)")
     raw = upload.read(limit + 1)
     if len(raw) > limit:
-        raise ApiError(413, f"the avatar is larger than {limit} bytes")
+        raise Refused(413, f"the avatar is larger than {limit} bytes")
     try:
         image = Image.open(io.BytesIO(raw), formats=AVATAR_FORMATS)
         if image.width * image.height > 40_000_000:
@@ -224,7 +244,8 @@ async def list_users():
     principal = await require_user()
     if not can_manage_users(principal):
         raise forbidden("listing users needs the manageUsers permission")
-    return await paginate(users().users, {}, public_user, sort=[("created", 1), ("_id", 1)])
+    page = await paginate(users().users, {}, lambda doc: doc, sort=[("created", 1), ("_id", 1)])
+    return {**page, "items": await present(*page["items"])}
 
 
 @blueprint.post("/api/users")
@@ -235,11 +256,15 @@ async def create_user(data: UserIn):
     principal = await require_user()
     if not can_manage_users(principal):
         raise forbidden("adding users needs the manageUsers permission")
+    permissions = data.permissions.model_dump()
+    projects = permissions.pop("projects") or []
+    doc = await users().create(data.email, data.password, data.name, permissions)
     try:
-        doc = await users().create(data.email, data.password, data.name, data.permissions.model_dump())
-    except UserError as exc:
-        raise exc.api() from None
-    return public_user(doc), 201
+        await set_member_projects(str(doc["_id"]), projects)
+    except Refused:  # an unknown project: the user is not half made
+        await users().delete(doc["_id"])
+        raise
+    return (await present(doc))[0], 201
 
 
 @blueprint.get("/api/users/<uid>")
@@ -252,7 +277,7 @@ async def get_user(uid: str):
     doc = await users().get(object_id(uid, "user"))
     if doc is None:
         raise not_found("user")
-    return public_user(doc)
+    return (await present(doc))[0]
 
 
 @blueprint.patch("/api/users/<uid>")
@@ -275,6 +300,9 @@ async def delete_user(uid: str):
     principal = await require_user()
     doc = await managed_user(uid, principal, "delete")
     await users().delete(doc["_id"])
+    app = current_app._get_current_object()
+    for result in app.m3m.pm.hook.m3m_user_deleted(app=app, user_id=str(doc["_id"])):
+        await await_me_maybe(result)
     return "", 204
 
 

@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from kernel.times import iso, now
 from kernel.db import replace_fields
-from kernel.errors import ApiError
+from kernel.errors import Refused
 from kernel.security import Principal
 
 _hasher = PasswordHasher()
@@ -29,23 +29,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 PASSWORD_RULE = "at least 8 characters with a letter and a digit or symbol"
 
 
-class UserError(ValueError):
-    """Input a user can fix (taken email, weak password); carries the field it is about."""
-
-    def __init__(self, field: str, reason: str, status: int = 422) -> None:
-        super().__init__(f"{field} {reason}")
-        self.field = field
-        self.reason = reason
-        self.status = status
-
-    def api(self) -> ApiError:
-        return ApiError(self.status, str(self), fields={self.field: self.reason})
+def refused(field: str, reason: str, status: int = 422) -> Refused:
+    """Input a user can fix (taken email, weak password), about one field."""
+    return Refused(status, f"{field} {reason}", fields={field: reason})
 
 
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
-        raise UserError("email", "is not an email address")
+        raise refused("email", "is not an email address")
     return email
 
 
@@ -57,11 +49,13 @@ def check_password(password: str) -> str:
         or not re.search(r"[\d\W_]", password)
     )
     if weak:
-        raise UserError("password", f"is too weak: use {PASSWORD_RULE}")
+        raise refused("password", f"is too weak: use {PASSWORD_RULE}")
     return password
 
 
-def public_user(doc: dict) -> dict:
+def public_user(doc: dict, projects: list[str]) -> dict:
+    """The user as the API shows it; `projects` are the projects they are a member of (kept by
+    the projects' members, the one list of project access: kernel.tenancy.member_projects)."""
     perms = doc.get("permissions") or {}
     return {
         "id": str(doc["_id"]),
@@ -73,7 +67,7 @@ def public_user(doc: dict) -> dict:
         "permissions": {
             "createProjects": bool(perms.get("createProjects")),
             "manageUsers": bool(perms.get("manageUsers")),
-            "projects": list(perms.get("projects", [])),
+            "projects": list(projects),
         },
         "created": iso(doc.get("created")),
         "updated": iso(doc.get("updated")),
@@ -81,7 +75,10 @@ def public_user(doc: dict) -> dict:
 
 
 def principal_for(doc: dict) -> Principal:
-    user = public_user(doc)
+    """The caller; its `user` has no project list (a request rarely needs one: routes that show
+    the user fetch it)."""
+    user = public_user(doc, [])
+    del user["permissions"]["projects"]
     return Principal(
         kind="user", id=user["id"], user=user, is_root=user["isRoot"], permissions=user["permissions"]
     )
@@ -105,11 +102,11 @@ class UserService:
         return await self.users.find_one({"_id": uid})
 
     async def create(self, email: str, password: str, name: str = "", permissions: dict | None = None) -> dict:
-        """A new user; the very first one becomes root."""
+        """A new user; the very first one becomes root. (Their projects are the projects' members.)"""
         email = normalize_email(email)
         check_password(password)
         if await self.users.find_one({"email": email}, {"_id": 1}):
-            raise UserError("email", "is taken", status=409)
+            raise refused("email", "is taken", status=409)
         uid = ObjectId()
         is_root = await self._claim_root(uid)
         stamp = now()
@@ -132,7 +129,7 @@ class UserService:
         except DuplicateKeyError:
             if is_root:
                 await self.root_claims.delete_one({"_id": "root", "userId": uid})
-            raise UserError("email", "is taken", status=409) from None
+            raise refused("email", "is taken", status=409) from None
         return doc
 
     async def _claim_root(self, uid: ObjectId) -> bool:
@@ -171,21 +168,20 @@ class UserService:
         try:
             return await replace_fields(self.users, {"_id": uid}, change)
         except DuplicateKeyError:
-            raise UserError("email", "is taken", status=409) from None
+            raise refused("email", "is taken", status=409) from None
 
-    async def forget_project(self, project_id: str) -> None:
-        """Take a deleted project out of every user's granted projects."""
-        async for doc in self.users.find({"permissions.projects": project_id}, {"_id": 1}):
-            await replace_fields(
-                self.users,
-                {"_id": doc["_id"]},
-                lambda user: {
-                    "permissions": {
-                        **user["permissions"],
-                        "projects": [p for p in user["permissions"]["projects"] if p != project_id],
-                    }
-                },
-            )
+    async def legacy_grants(self):
+        """(user id, project ids) of users whose document still holds its own project list, from
+        before project access was one list (the projects' members); each is moved there once."""
+        async for doc in self.users.find({"permissions.projects": {"$exists": True}}, {"permissions": 1}):
+            yield str(doc["_id"]), list((doc.get("permissions") or {}).get("projects") or [])
+
+    async def drop_legacy_grants(self, uid: str) -> None:
+        await replace_fields(
+            self.users,
+            {"_id": ObjectId(uid)},
+            lambda user: {"permissions": _permissions(user.get("permissions"))},
+        )
 
     async def delete(self, uid: ObjectId) -> None:
         await self.users.delete_one({"_id": uid})
@@ -218,24 +214,24 @@ class UserService:
         return jwt.encode(claims, self.jwt_secret, algorithm="HS256")
 
     async def user_for_token(self, token: str) -> dict:
-        """The user a bearer token speaks for; ApiError(401) with the reason otherwise."""
+        """The user a bearer token speaks for; Refused(401) with the reason otherwise."""
         try:
             claims = jwt.decode(token, self.jwt_secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
         except jwt.ExpiredSignatureError:
-            raise ApiError(401, "the token has expired; sign in again", code="token_expired") from None
+            raise Refused(401, "the token has expired; sign in again", code="token_expired") from None
         except jwt.InvalidTokenError:
-            raise ApiError(401, "the token is not valid", code="invalid_token") from None
+            raise Refused(401, "the token is not valid", code="invalid_token") from None
         try:
             uid = ObjectId(claims["sub"])
         except (InvalidId, TypeError):
-            raise ApiError(401, "the token is not valid", code="invalid_token") from None
+            raise Refused(401, "the token is not valid", code="invalid_token") from None
         doc = await self.get(uid)
         if doc is None:
-            raise ApiError(401, "the token's user no longer exists", code="invalid_token")
+            raise Refused(401, "the token's user no longer exists", code="invalid_token")
         if doc.get("blocked"):
-            raise ApiError(401, "this user is blocked", code="user_blocked")
+            raise Refused(401, "this user is blocked", code="user_blocked")
         if claims.get("tv", 0) != doc.get("tokenVersion", 0):
-            raise ApiError(401, "the token was revoked (the password changed); sign in again", code="token_revoked")
+            raise Refused(401, "the token was revoked (the password changed); sign in again", code="token_revoked")
         return doc
 
 
@@ -244,7 +240,6 @@ def _permissions(value: dict | None) -> dict:
     return {
         "createProjects": bool(value.get("createProjects", False)),
         "manageUsers": bool(value.get("manageUsers", False)),
-        "projects": sorted(set(value.get("projects", []))),
     }
 
 

@@ -1,17 +1,10 @@
-"""$delayed: run a function later, on a pool of runtime.delayed_pool_size tasks at once."""
+"""$delayed: run a function later, on a pool of delayed.pool_size tasks at once."""
 
 from kernel.hookspecs import hookimpl
 
 
 @hookimpl
-def m3m_runtime_bindings(ctx):
-    from .runtime import binding
+def m3m_settings():
+    from .settings import DelayedSettings
 
-    return binding(ctx)
-
-
-@hookimpl
-def m3m_runtime_typings(project):
-    from .runtime import TYPINGS
-
-    return TYPINGS
+    return {"delayed": DelayedSettings}

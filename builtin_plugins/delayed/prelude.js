@@ -48,7 +48,7 @@ const run = (fn, options) => {
 
 globalThis.$delayed = Object.freeze({
   run,
-  /** How many tasks run at most at once (settings runtime.delayed_pool_size). */
+  /** How many tasks run at most at once (settings delayed.pool_size). */
   poolSize,
   /** Tasks running now, and waiting for a place in the pool (not those still in their delay). */
   stats: () => ({ running, queued: queue.length }),

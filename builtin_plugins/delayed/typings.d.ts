@@ -1,4 +1,4 @@
-/** Background tasks on a pool: at most `poolSize` run at once (settings runtime.delayed_pool_size), the rest wait. */
+/** Background tasks on a pool: at most `poolSize` run at once (settings delayed.pool_size), the rest wait. */
 declare const $delayed: {
   /**
    * Runs `fn` after `delayMs` (default 0) once the pool has room. The Promise is `fn`'s result;

@@ -22,17 +22,3 @@ async def m3m_project_deleted(app, project_id):
     from .routes import env
 
     await env(app).delete_project(project_id)
-
-
-@hookimpl
-def m3m_runtime_bindings(ctx):
-    from .runtime import binding
-
-    return binding(ctx)
-
-
-@hookimpl
-def m3m_runtime_typings(project):
-    from .runtime import TYPINGS
-
-    return TYPINGS

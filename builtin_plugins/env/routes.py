@@ -1,4 +1,4 @@
-"""Environment REST endpoints (API.md "Environment")."""
+"""Environment REST endpoints (docs/api.md "Environment")."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
-"""Goals and statistics REST endpoints (API.md "Goals and statistics")."""
+"""Goals and statistics REST endpoints (docs/api.md "Goals and statistics")."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -10,14 +9,13 @@ from quart import Blueprint, request
 from quart_schema import tag
 
 from kernel.api import Schema, body, object_id
-from kernel.colors import check_color
+from builtin_plugins.projects.colors import check_color
 from kernel.errors import forbidden, invalid, not_found
 from kernel.plugins import app_service
 from kernel.security import require_user
 from kernel.tenancy import may_reach, require_project, resolve_project
-from kernel.times import now
 
-from .service import GoalService, check_key, public_goal
+from .service import GoalService, check_key, period, public_goal
 
 blueprint = Blueprint("goals", __name__)
 
@@ -27,7 +25,6 @@ Color = Annotated[str | None, AfterValidator(check_color)]
 Description = Annotated[str, StringConstraints(max_length=5000)]
 GoalType = Literal["counter", "daily_counter"]
 ProjectRefs = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]], Field(max_length=1000)]
-MAX_PERIOD_DAYS = 366
 
 
 class GoalIn(Schema):
@@ -56,7 +53,7 @@ class GlobalGoalPatch(GoalPatch):
 
 
 class IncrementIn(Schema):
-    value: int = Field(1, ge=-1_000_000_000, le=1_000_000_000)
+    value: int = 1  # GoalService checks the step (check_step)
 
 
 def goals(app=None) -> GoalService:
@@ -186,7 +183,7 @@ async def increment_goal(pid: str, goal: str, data: IncrementIn):
     """Count for the project: `goal` is a goal id, the project's own key, or a global goal's slug
     that this project is allowed to write to. Answers the counter's new value (today's, if daily)."""
     project, _ = await require_project(pid)
-    doc = await goals().writable_goal(project["id"], goal)
+    doc = await goals().writable_goal(project, goal)
     value = await goals().increment(doc, project["id"], data.value)
     return {"goal": str(doc["_id"]), "value": value}
 
@@ -206,16 +203,6 @@ async def _delete(gid: str, project_id: str | None):
 
 
 # -- statistics --------------------------------------------------------------------------------
-
-
-def _day(name: str, default: date) -> date:
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise invalid(name, "must be a date YYYY-MM-DD") from None
 
 
 async def _goal_by_slug(slug: str, principal) -> tuple[dict, dict | None] | None:
@@ -246,13 +233,7 @@ async def statistics():
         raise invalid("goals", "name at least one goal slug, comma-separated")
     if len(slugs) > 50:
         raise invalid("goals", "at most 50 goals at once")
-    today = now().date()
-    end = _day("to", today)
-    start = _day("from", end - timedelta(days=29))
-    if start > end:
-        raise invalid("from", "must not be after to")
-    if (end - start).days >= MAX_PERIOD_DAYS:
-        raise invalid("from", f"the period is at most {MAX_PERIOD_DAYS} days")
+    start, end = period(request.args.get("from"), request.args.get("to"))
     only_project = None
     if request.args.get("project"):
         only_project, _ = await require_project(request.args["project"])

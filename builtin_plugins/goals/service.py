@@ -18,12 +18,16 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from kernel.db import ConcurrentChange, replace_fields
+from kernel.db import concurrent_change, replace_fields
 from kernel.errors import Refused
 from kernel.times import iso, now
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 TYPES = ("counter", "daily_counter")
+MAX_STEP = 1_000_000_000  # the most one increment adds or takes
+MAX_PERIOD_DAYS = 366  # the longest period statistics cover
+DEFAULT_PERIOD_DAYS = 30
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def check_key(value: str) -> str:
@@ -33,6 +37,36 @@ def check_key(value: str) -> str:
 
 
 GLOBAL = ""  # projectRef of a global goal
+
+
+def parse_day(value, name: str, default: date) -> date:
+    """A day given as YYYY-MM-DD (None: the default); else a 422 naming `name`."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, str) and DAY.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise Refused(422, f"{name} must be a date YYYY-MM-DD", field=name)
+
+
+def period(start, end) -> tuple[date, date]:
+    """The statistics period from `from` and `to` (days or None): by default the last 30 days up
+    to `to` (today); at most MAX_PERIOD_DAYS; refused with a 422 naming the field otherwise."""
+    last = parse_day(end, "to", now().date())
+    first = parse_day(start, "from", last - timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+    if first > last:
+        raise Refused(422, "from must not be after to", field="from")
+    if (last - first).days >= MAX_PERIOD_DAYS:
+        raise Refused(422, f"the period is at most {MAX_PERIOD_DAYS} days", field="from")
+    return first, last
+
+
+def check_step(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_STEP:
+        raise Refused(422, f"the value must be an integer between -{MAX_STEP} and {MAX_STEP}", field="value")
+    return value
 
 
 def public_goal(doc: dict, project_slug: str | None = None) -> dict:
@@ -106,13 +140,20 @@ class GoalService:
         await self.goals.delete_many({"projectRef": project_id})
         await self.goals.update_many({"allowedProjects": project_id}, {"$pull": {"allowedProjects": project_id}})
 
-    async def writable_goal(self, project_id: str, ref: str) -> dict:
-        """The goal a project writes to by id, its own key, or a global slug; refuses others."""
+    async def writable_goal(self, project: dict, ref) -> dict:
+        """The goal `project` ({id, slug}) counts into, named by its id, the project's own key or
+        full slug ({project-slug}-{key}), or a global goal's slug that lists the project in
+        allowedProjects. The one rule for REST and $goals; refuses every other goal."""
+        if not isinstance(ref, str) or not ref:
+            raise Refused(422, "the goal must be a slug (a non-empty string)", field="goal")
+        project_id = project["id"]
         doc = None
         if ObjectId.is_valid(ref):
             doc = await self.goals.find_one({"_id": ObjectId(ref)})
         if doc is None:
             doc = await self.find_key(ref, project_id)
+        if doc is None and ref.startswith(project["slug"] + "-"):
+            doc = await self.find_key(ref[len(project["slug"]) + 1:], project_id)
         if doc is None:
             doc = await self.find_key(ref, None)
         if doc is None:
@@ -125,6 +166,7 @@ class GoalService:
 
     async def increment(self, goal: dict, project_id: str, value: int = 1) -> int:
         """Add `value` atomically; daily counters into today's (UTC) bucket. Returns the bucket's value."""
+        check_step(value)
         key = {
             "goal": str(goal["_id"]),
             "project": project_id,
@@ -141,7 +183,7 @@ class GoalService:
                 return doc["value"]
             # Two first writers raced to create the bucket (nx-27017 answers None instead of
             # raising); the loser's retry finds the bucket and increments it.
-        raise ConcurrentChange("the counter kept changing; try again")
+        raise concurrent_change("the counter")
 
     async def statistics(self, goal: dict, start: date, end: date, project_id: str | None = None) -> dict:
         """Total (all time for counters; over the period for daily ones) and, for daily ones, every day."""

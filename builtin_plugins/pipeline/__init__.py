@@ -4,6 +4,13 @@ from kernel.hookspecs import hookimpl
 
 
 @hookimpl
+def m3m_settings():
+    from .settings import PipelineSettings
+
+    return {"pipeline": PipelineSettings}
+
+
+@hookimpl
 def m3m_blueprints(app):
     from .routes import blueprint
 
@@ -24,7 +31,7 @@ async def m3m_project_deleted(app, project_id):
     await pipeline(app).delete_project(project_id)
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # the runtime's hook: absent while the runtime is blocked
 async def m3m_release(app, project_id, version):
     from .routes import pipeline
 

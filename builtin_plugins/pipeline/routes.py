@@ -1,4 +1,4 @@
-"""Pipeline REST endpoints (API.md "Pipeline"): branches, releases, the starter template."""
+"""Pipeline REST endpoints (docs/api.md "Pipeline"): branches, releases, the starter template."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from quart import Blueprint, current_app
 from quart_schema import tag
 
 from kernel.api import Schema, body
-from kernel.errors import ApiError, conflict, invalid, not_found
-from kernel.plugins import app_service, first_result
+from kernel.errors import Refused, conflict, invalid, not_found
+from kernel.plugins import app_service, first_result, hook_results
 from kernel.tenancy import require_project
 
 from .service import (
@@ -71,7 +71,7 @@ def pipeline(app=None) -> PipelineService:
 async def runtime_state(project_id: str) -> dict:
     """{activeRelease, running} from the runtime plugin (m3m_runtime_state); none loaded: nothing runs."""
     app = current_app._get_current_object()
-    state = await first_result(app.m3m.pm.hook.m3m_runtime_state(app=app, project_id=project_id))
+    state = await first_result(hook_results(app.m3m.pm, "m3m_runtime_state", app=app, project_id=project_id))
     state = state or {}
     return {"activeRelease": state.get("release"), "running": bool(state.get("running"))}
 
@@ -79,7 +79,7 @@ async def runtime_state(project_id: str) -> dict:
 def check_size(code: str) -> str:
     limit = current_app.m3m.settings.pipeline.max_code_size
     if len(code.encode()) > limit:
-        raise ApiError(413, f"the code is larger than {limit} bytes", fields={"code": f"at most {limit} bytes"})
+        raise Refused(413, f"the code is larger than {limit} bytes", fields={"code": f"at most {limit} bytes"})
     return code
 
 

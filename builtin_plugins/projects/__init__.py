@@ -22,14 +22,14 @@ async def m3m_authenticate(request, app):
     api_key = request.headers.get("X-API-Key", "").strip()
     if not api_key:
         return None
-    from kernel.errors import ApiError
+    from kernel.errors import Refused
     from kernel.security import Principal
 
     from .routes import projects
 
     doc = await projects(app).by_api_key(api_key)
     if doc is None:
-        raise ApiError(401, "the API key is not valid", code="invalid_api_key")
+        raise Refused(401, "the API key is not valid", code="invalid_api_key")
     return Principal(kind="api_key", id=str(doc["_id"]), project_id=str(doc["_id"]))
 
 
@@ -40,3 +40,25 @@ async def m3m_resolve_project(app, ref):
 
     doc = await projects(app).find(ref)
     return public_project(doc) if doc else None
+
+
+@hookimpl
+async def m3m_member_projects(app, user_ids):
+    from .routes import projects
+
+    return await projects(app).member_projects(user_ids)
+
+
+@hookimpl
+async def m3m_set_member_projects(app, user_id, project_ids):
+    from .routes import projects
+
+    await projects(app).set_member_projects(user_id, project_ids)
+    return True
+
+
+@hookimpl
+async def m3m_user_deleted(app, user_id):
+    from .routes import projects
+
+    await projects(app).remove_member(user_id)

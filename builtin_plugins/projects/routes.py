@@ -1,4 +1,4 @@
-"""Projects REST endpoints (API.md "Projects")."""
+"""Projects REST endpoints (docs/api.md "Projects")."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from quart_schema import tag
 
 from kernel.plugins import app_service
 from kernel.api import Schema, body, object_id, paginate
-from kernel.colors import check_color
-from kernel.errors import ApiError, conflict, forbidden
+from kernel.errors import forbidden
 from kernel.plugins import await_me_maybe
 from kernel.security import require_principal, require_user
-from kernel.tenancy import require_project
+from kernel.tenancy import reach, require_project
 
-from .service import ProjectService, SlugTaken, check_slug, public_project
+from .colors import COLORS, check_color
+from .service import ProjectService, check_slug, public_project
 
 blueprint = Blueprint("projects", __name__)
 
@@ -47,21 +47,12 @@ def projects(app=None) -> ProjectService:
     return app_service("m3m.projects", lambda app: ProjectService(app.m3m.db), app)
 
 
-def slug_taken() -> ApiError:
-    return conflict("is taken by another project", field="slug")
-
-
 @blueprint.get("/api/projects")
 @tag(["projects"])
 async def list_projects():
     """The projects the caller may see (an API key sees its own project)."""
     principal = await require_principal()
-    if principal.kind == "api_key":
-        query = {"_id": object_id(principal.project_id, "project")}
-    elif principal.is_root:
-        query = {}
-    else:
-        query = projects().visible_filter(principal.id, principal.permissions.get("projects", []))
+    query = projects().reach_filter(reach(principal))
     return await paginate(projects().projects, query, public_project, sort=[("name", 1), ("_id", 1)])
 
 
@@ -73,10 +64,7 @@ async def create_project(data: ProjectIn):
     principal = await require_user()
     if not (principal.is_root or principal.permissions.get("createProjects")):
         raise forbidden("creating projects needs the createProjects permission")
-    try:
-        doc = await projects().create(data.name, data.slug, data.color, principal.id)
-    except SlugTaken:
-        raise slug_taken() from None
+    doc = await projects().create(data.name, data.slug, data.color, principal.id)
     return public_project(doc), 201
 
 
@@ -95,10 +83,7 @@ async def update_project(pid: str, data: ProjectPatch):
     """Rename, recolor or re-slug a project (slug stays unique)."""
     project, _ = await require_project(pid, settings=True)
     changes = data.model_dump(exclude_unset=True)
-    try:
-        doc = await projects().update(object_id(project["id"], "project"), changes)
-    except SlugTaken:
-        raise slug_taken() from None
+    doc = await projects().update(object_id(project["id"], "project"), changes)
     return public_project(doc)
 
 
@@ -128,11 +113,10 @@ async def get_members(pid: str):
 @tag(["projects"])
 @body(MembersIn)
 async def set_members(pid: str, data: MembersIn):
-    """Replace the members (grant and revoke access)."""
+    """Replace the members (grant and revoke access); the creator stays a member."""
     project, _ = await require_project(pid, settings=True)
-    members = sorted(set(data.members))
-    await projects().update(object_id(project["id"], "project"), {"members": members})
-    return {"members": members}
+    doc = await projects().set_members(object_id(project["id"], "project"), data.members)
+    return {"members": public_project(doc)["members"]}
 
 
 @blueprint.post("/api/projects/<pid>/api-key")
@@ -141,3 +125,10 @@ async def regenerate_api_key(pid: str):
     """A new private API key (shown once); the previous one stops working at once."""
     project, _ = await require_project(pid, settings=True)
     return {"apiKey": await projects().new_api_key(object_id(project["id"], "project"))}
+
+
+@blueprint.get("/api/colors")
+@tag(["projects"])
+async def colors():
+    """The 16 named colors projects (and goals) may carry, or null."""
+    return {"items": [{"name": name, "hex": value} for name, value in COLORS.items()]}

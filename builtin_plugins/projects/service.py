@@ -12,14 +12,11 @@ from pymongo.errors import DuplicateKeyError
 
 from kernel.times import iso, now
 from kernel.db import replace_fields
+from kernel.errors import Refused, conflict
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 API_KEY_PREFIX = "m3m_"
-
-
-class SlugTaken(Exception):
-    """Another project has this slug."""
 
 
 def check_slug(value: str) -> str:
@@ -29,6 +26,10 @@ def check_slug(value: str) -> str:
     if OBJECT_ID.match(value):
         raise ValueError("must not look like an id (24 hex characters)")
     return value
+
+
+def slug_taken():
+    return conflict("is taken by another project", field="slug")
 
 
 def hash_key(api_key: str) -> str:
@@ -82,14 +83,14 @@ class ProjectService:
         try:
             await self.projects.insert_one(doc)
         except DuplicateKeyError:
-            raise SlugTaken() from None
+            raise slug_taken() from None
         return doc
 
     async def update(self, pid: ObjectId, changes: dict) -> dict | None:
         try:
             return await replace_fields(self.projects, {"_id": pid}, {**changes, "updated": now()})
         except DuplicateKeyError:
-            raise SlugTaken() from None
+            raise slug_taken() from None
 
     async def new_api_key(self, pid: ObjectId) -> str:
         """A fresh key; only its hash is stored, so the old key stops working at once."""
@@ -103,12 +104,62 @@ class ProjectService:
     async def delete(self, pid: ObjectId) -> None:
         await self.projects.delete_one({"_id": pid})
 
-    def visible_filter(self, user_id: str, granted: list[str]) -> dict:
-        """Mongo filter of the projects a non-root user may see."""
-        ids = []
-        for value in granted:
-            try:
-                ids.append(ObjectId(value))
-            except InvalidId:
-                continue
-        return {"$or": [{"members": user_id}, {"_id": {"$in": ids}}]}
+    @staticmethod
+    def reach_filter(rule: tuple[str, str] | None) -> dict:
+        """kernel.tenancy.reach as a query: the projects that rule lets through."""
+        if rule is None:
+            return {}
+        field, value = rule
+        if field == "id":
+            return {"_id": ObjectId(value)} if OBJECT_ID.match(value or "") else {"_id": None}
+        return {"members": value}
+
+    # -- members: the one list of project access ----------------------------------------------
+
+    async def set_members(self, pid: ObjectId, members: list[str]) -> dict | None:
+        """Replace the members. The creator stays one while they are (their account's deletion
+        removes them), so a project is never left without the person who made it by mistake."""
+
+        def change(doc: dict) -> dict:
+            creator = doc.get("createdBy")
+            if creator and creator in doc.get("members", []) and creator not in members:
+                raise Refused(422, "the project's creator stays a member", field="members")
+            return {"members": sorted(set(members)), "updated": now()}
+
+        return await replace_fields(self.projects, {"_id": pid}, change)
+
+    async def member_projects(self, user_ids: list[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {uid: [] for uid in user_ids}
+        cursor = self.projects.find({"members": {"$in": list(user_ids)}}, {"members": 1}).sort([("_id", 1)])
+        async for doc in cursor:
+            for uid in doc.get("members", []):
+                if uid in found:
+                    found[uid].append(str(doc["_id"]))
+        return found
+
+    async def set_member_projects(self, user_id: str, project_ids: list[str]) -> None:
+        """The user is a member of exactly these projects: checked first, then changed one by one."""
+        wanted = {ObjectId(pid) for pid in project_ids if OBJECT_ID.match(pid)}
+        known = {doc["_id"] async for doc in self.projects.find({"_id": {"$in": list(wanted)}}, {"_id": 1})}
+        unknown = [pid for pid in project_ids if not OBJECT_ID.match(pid) or ObjectId(pid) not in known]
+        if unknown:
+            raise Refused(422, f"no project {unknown[0]}", field="permissions.projects")
+        current = {doc["_id"] async for doc in self.projects.find({"members": user_id}, {"_id": 1})}
+        for pid in current - wanted:
+            doc = await self.projects.find_one({"_id": pid})
+            if doc and doc.get("createdBy") == user_id:
+                raise Refused(422, f"the creator of project {doc['slug']} stays its member", field="permissions.projects")
+        for pid in wanted - current:
+            await self._change_members(pid, lambda members: members | {user_id})
+        for pid in current - wanted:
+            await self._change_members(pid, lambda members: members - {user_id})
+
+    async def _change_members(self, pid: ObjectId, change) -> None:
+        await replace_fields(
+            self.projects, {"_id": pid}, lambda doc: {"members": sorted(change(set(doc.get("members", [])))), "updated": now()}
+        )
+
+    async def remove_member(self, user_id: str) -> None:
+        """The user's account is gone: out of every project's members."""
+        async for doc in self.projects.find({"members": user_id}, {"_id": 1}):
+            await self._change_members(doc["_id"], lambda members: members - {user_id})

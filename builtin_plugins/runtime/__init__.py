@@ -5,6 +5,20 @@ from kernel.hookspecs import hookimpl
 
 
 @hookimpl
+def m3m_add_hookspecs(pm):
+    from . import hookspecs
+
+    pm.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def m3m_settings():
+    from .settings import RuntimeSettings
+
+    return {"runtime": RuntimeSettings}
+
+
+@hookimpl
 def m3m_blueprints(app):
     from .routes import blueprint
 
@@ -29,11 +43,7 @@ async def m3m_shutdown(app):
 async def m3m_runtime_state(app, project_id):
     from .routes import runtime
 
-    live = runtime(app).supervisor.state(project_id)
-    if live:
-        return {"release": live["release"], "running": live["state"] == "running"}
-    stored = await runtime(app).stored(project_id)
-    return {"release": stored.get("release"), "running": False} if stored else None
+    return await runtime(app).release_state(project_id)
 
 
 @hookimpl
@@ -41,17 +51,3 @@ async def m3m_project_deleted(app, project_id):
     from .routes import runtime
 
     await runtime(app).forget(project_id)
-
-
-@hookimpl
-def m3m_runtime_bindings(ctx):
-    from .runtime import binding
-
-    return binding(ctx)
-
-
-@hookimpl
-def m3m_runtime_typings(project):
-    from .runtime import TYPINGS
-
-    return TYPINGS

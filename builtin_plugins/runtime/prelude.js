@@ -48,7 +48,7 @@ const router = Object.freeze({
   response,
 });
 
-const bytesToBase64 = (bytes) => { let s = ''; for (const b of bytes) { s += String.fromCharCode(b); } return btoa(s); };
+const bytesToBase64 = kernel.bytes.toBase64;
 const encodeBody = (status, body, headers) => {
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
   if (body === undefined || body === null) { return { status, headers: lower, body: null, encoding: 'none' }; }

@@ -1,4 +1,4 @@
-"""Runtime REST endpoints (API.md "Runtime") and the services' own routes at /bot-{pid}/..."""
+"""Runtime REST endpoints (docs/api.md "Runtime") and the services' own routes at /bot-{pid}/..."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from quart import Blueprint, Response, current_app, request
 from quart_schema import hide, tag
 
 from kernel.api import Schema, body
-from kernel.errors import ApiError, envelope, invalid
-from kernel.plugins import app_service, await_me_maybe
-from kernel.runtime.ipc import RemoteError
-from kernel.runtime.logs import RESET
-from kernel.runtime.supervisor import RouteTimeout, ServiceUnavailable
+from kernel.errors import Refused, envelope, invalid
+from kernel.plugins import app_service
 from kernel.tenancy import require_project, resolve_project
 
-from .service import RuntimeService
+from .apis import typings as typings_of
+from .engine.ipc import RemoteError
+from .engine.logs import RESET
+from .engine.supervisor import RouteTimeout, ServiceUnavailable
+from .service import Runtime
 
 blueprint = Blueprint("runtime", __name__)
 
@@ -31,8 +32,8 @@ class StartIn(Schema):
     release: Annotated[str, StringConstraints(pattern=r"^\d{1,6}\.\d{1,6}$")]
 
 
-def runtime(app=None) -> RuntimeService:
-    return app_service("m3m.runtime", RuntimeService, app)
+def runtime(app=None) -> Runtime:
+    return app_service("m3m.runtime", Runtime, app)
 
 
 async def _state(project_id: str) -> dict:
@@ -77,7 +78,7 @@ async def restart(pid: str):
     version = (runtime().supervisor.state(project["id"]) or {}).get("release") or (stored or {}).get("release")
     release = await runtime().release(project["id"], version) if version else None
     if release is None:
-        raise ApiError(409, "nothing to restart: start a release first")
+        raise Refused(409, "nothing to restart: start a release first")
     return await runtime().restart(project, release)
 
 
@@ -160,10 +161,7 @@ async def stream_logs(pid: str):
 async def typings(pid: str):
     """TypeScript declarations of every $ API, for the editor."""
     project, _ = await require_project(pid)
-    app = current_app._get_current_object()
-    parts = [await await_me_maybe(result) for result in app.m3m.pm.hook.m3m_runtime_typings(project=project)]
-    text = "\n".join(part for part in reversed(parts) if part)
-    return Response(text, mimetype="text/plain")
+    return Response(await typings_of(runtime().apis, current_app._get_current_object(), project), mimetype="text/plain")
 
 
 # -- the services' routes ------------------------------------------------------------------------

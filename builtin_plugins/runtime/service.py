@@ -10,16 +10,19 @@ import os
 
 from kernel.db import put_document
 from kernel.plugins import first_result
-from kernel.runtime.logs import LogStore
-from kernel.runtime.supervisor import Supervisor
 from kernel.times import now
+
+from .apis import runtime_apis
+from .engine.logs import LogStore
+from .engine.supervisor import Supervisor
 
 log = logging.getLogger("m3m.runtime")
 
 
-class RuntimeService:
+class Runtime:
     def __init__(self, app) -> None:
         self.app = app
+        self.apis = runtime_apis(app.m3m.pm)  # every plugin's $ API, for the typings
         settings = app.m3m.settings
         self.states = app.m3m.db["runtime_services"]
         self.logs = LogStore(settings.storage.path / "logs", settings.runtime.log_max_size)
@@ -53,6 +56,14 @@ class RuntimeService:
         if release:
             fields["release"] = release
         await put_document(self.states, {"project": project_id}, fields)
+
+    async def release_state(self, project_id: str) -> dict | None:
+        """{release, running} for m3m_runtime_state: the live service, else the last one recorded."""
+        live = self.supervisor.state(project_id)
+        if live:
+            return {"release": live["release"], "running": live["state"] == "running"}
+        stored = await self.stored(project_id)
+        return {"release": stored.get("release"), "running": False} if stored else None
 
     async def stored(self, project_id: str) -> dict | None:
         return await self.states.find_one({"project": project_id})

@@ -1,18 +1,3 @@
 """$schedule: daily, hourly, every('5m') and cron jobs on APScheduler inside the worker; the jobs
-call back into the service's JS and end with its run."""
-
-from kernel.hookspecs import hookimpl
-
-
-@hookimpl
-def m3m_runtime_bindings(ctx):
-    from .runtime import binding
-
-    return binding(ctx)
-
-
-@hookimpl
-def m3m_runtime_typings(project):
-    from .runtime import TYPINGS
-
-    return TYPINGS
+call back into the service's JS and end with its run. The API is binding.py, prelude.js and
+typings.d.ts (no hook needed)."""

@@ -20,7 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from kernel.runtime.sandbox import JsError
+from builtin_plugins.runtime.sdk import JsError
 
 UTC = timezone.utc
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

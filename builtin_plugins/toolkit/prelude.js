@@ -1,6 +1,6 @@
 // $encoding and $strings (pure JS) and $crypto (hashes, hmac and randomness on the host).
 // Runs as the body of function (kernel, data). Bytes cross to the host as base64 text only.
-const config = data;  // { algorithms, maxRandomBytes } from runtime.py
+const config = data;  // { algorithms, maxRandomBytes } from binding.py
 
 // -- helpers: what a value is, bytes <-> text -------------------------------------------------
 const describe = (value) => {
@@ -15,23 +15,15 @@ const needString = (where, arg, value) => {
   if (typeof value !== 'string') { throw fail(where, arg, 'a string', value); }
   return value;
 };
-const binaryToBytes = (binary) => {
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
-  return bytes;
-};
-const bytesToBinary = (bytes) => {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 8192) { out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192)); }
-  return out;
-};
+const binaryToBytes = kernel.bytes.bytesOf;
+const bytesToBinary = (bytes) => kernel.bytes.binaryOf(bytes, 0, bytes.length);
 const utf8Encode = (where, arg, text) => {
-  try { return binaryToBytes(unescape(encodeURIComponent(text))); } catch (e) {
+  try { return kernel.bytes.encodeUtf8(text); } catch (e) {
     throw new TypeError(where + ': ' + arg + ' is not valid Unicode text (a lone surrogate?)');
   }
 };
 const utf8Decode = (where, bytes) => {
-  try { return decodeURIComponent(escape(bytesToBinary(bytes))); } catch (e) {
+  try { return kernel.bytes.decodeUtf8(bytes); } catch (e) {
     throw new TypeError(where + ': the data is not UTF-8 text; ask for { as: \'bytes\' }');
   }
 };
@@ -166,7 +158,7 @@ const HTML = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39
 const escapeHtml = (text) => needString('$strings.escapeHtml', 'text', text).replace(/[&<>"']/g, (ch) => HTML[ch]);
 
 // -- $crypto (the host computes) ----------------------------------------------------------------
-const b64 = (bytes) => btoa(bytesToBinary(bytes));
+const b64 = (bytes) => kernel.bytes.toBase64(bytes);
 const needOutput = (where, output) => {
   const value = output === undefined ? 'hex' : output;
   if (value !== 'hex' && value !== 'base64') { throw new TypeError(where + ": output must be 'hex' or 'base64', got " + describe(value)); }

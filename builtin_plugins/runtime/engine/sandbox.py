@@ -12,8 +12,11 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+from kernel.errors import Refused
+
+from ..sdk import Binding, JsError
 
 # Globals PythonMonkey adds that open Python, the debugger or the network.
 ESCAPE_GLOBALS = (
@@ -101,35 +104,6 @@ def wide(text: str) -> str:
     return text + WIDE
 
 
-class JsError(Exception):
-    """A JS function called from the host (Binding.call_js) threw: its message and JS stack."""
-
-    def __init__(self, message: str, stack: str = "") -> None:
-        super().__init__(message)
-        self.stack = stack
-
-
-@dataclass
-class Binding:
-    """What a plugin adds to the runtime: `$name` built by `prelude` (JS, run as the body of
-    `function (kernel, data)`), on top of host `operations` (Python callables taking and
-    returning JSON-able values; async ones become Promises), with `data` handed over at boot.
-    The other way round, `await binding.call_js(name, *args)` calls the JS function the prelude
-    registered with `kernel.onCall(name, fn)` (JSON values in, its awaited JSON result out)."""
-
-    name: str
-    prelude: str
-    operations: dict[str, Callable[..., Any]] = field(default_factory=dict)
-    data: Any = None
-    _invoke: Callable[..., Any] | None = field(default=None, init=False, repr=False, compare=False)
-
-    async def call_js(self, name: str, *args: Any) -> Any:
-        """Call `fn` of the prelude's `kernel.onCall(name, fn)`, await it; JsError if it throws."""
-        if self._invoke is None:
-            raise RuntimeError(f"binding {self.name} is not installed in a sandbox")
-        return await self._invoke(self.name, name, *args)
-
-
 KERNEL_JS = r"""
 (function (rawSync, rawAsync, rawLog) {
   'use strict';  // no sloppy frame of the kernel can be reached through a callee's .caller
@@ -148,6 +122,37 @@ KERNEL_JS = r"""
   const TypeErrorClass = TypeError;
   const indirectEval = eval;
   const narrow = (text) => text.slice(0, -2);  // the host's WIDE marker (sandbox.py)
+
+  // Bytes for the preludes, which hand binary data to the host as base64 text: one copy of
+  // these conversions, taken from builtins before service code could replace them.
+  const Bytes = Uint8Array;
+  const fromCode = String.fromCharCode;
+  const toB64 = btoa, fromB64 = atob;
+  const enc = encodeURIComponent, dec = decodeURIComponent, esc = escape, unesc = unescape;
+  const binaryOf = (bytes, start, end) => {
+    let out = '';
+    for (let i = start; i < end; i += 8192) { out += apply(fromCode, null, bytes.subarray(i, i + 8192 < end ? i + 8192 : end)); }
+    return out;
+  };
+  const bytesOf = (binary) => {
+    const out = new Bytes(binary.length);
+    for (let i = 0; i < binary.length; i++) { out[i] = binary.charCodeAt(i); }
+    return out;
+  };
+  const bytes = freeze({
+    // base64 of bytes[start, end) (all of them by default)
+    toBase64: (data, start = 0, end = data.length) => toB64(binaryOf(data, start, end)),
+    fromBase64: (text) => bytesOf(fromB64(text)),
+    // UTF-8; a lone surrogate (encode) or bytes that are not UTF-8 (decode) throw a TypeError
+    encodeUtf8: (text) => {
+      try { return bytesOf(unesc(enc(text))); } catch (e) { throw new TypeErrorClass('the text is not valid Unicode (a lone surrogate?)'); }
+    },
+    decodeUtf8: (data) => {
+      try { return dec(esc(binaryOf(data, 0, data.length))); } catch (e) { throw new TypeErrorClass('the data is not UTF-8 text'); }
+    },
+    binaryOf,
+    bytesOf,
+  });
 
   const handlers = { boot: [], start: [], shutdown: [] };
   const callables = dict();  // namespace -> name -> the JS function the host may call
@@ -181,10 +186,15 @@ KERNEL_JS = r"""
     const info = errorInfo(e);
     return '{"error":' + stringify(info.error) + ',"stack":' + stringify(info.stack) + '}';
   };
+  // A host refusal becomes an Error carrying the refusal's code, status and fields as they are.
   const unwrap = (text) => {
     const answer = parse(narrow(text));
-    if (hasOwn(answer, 'error')) { throw new ErrorClass(answer.error); }
-    return answer.ok;
+    if (!hasOwn(answer, 'error')) { return answer.ok; }
+    const error = answer.type === 'TypeError' ? new TypeErrorClass(answer.error) : new ErrorClass(answer.error);
+    if (hasOwn(answer, 'code')) { error.code = answer.code; }
+    if (hasOwn(answer, 'status')) { error.status = answer.status; }
+    if (hasOwn(answer, 'fields')) { error.fields = answer.fields; }
+    throw error;
   };
 
   const makeKernel = (ns) => freeze({
@@ -204,6 +214,7 @@ KERNEL_JS = r"""
       callables[ns][toText(name)] = fn;
     },
     errorInfo,
+    bytes,
   });
   return {
     makeKernel,
@@ -260,12 +271,12 @@ class Sandbox:
     # even if service code found a way to call these with anything else.
 
     def _operation(self, namespace, op, args_json):
-        """The host operation and its arguments, from three strings (else TypeError/LookupError)."""
+        """The host operation and its arguments, from three strings (else TypeError/Refused)."""
         if not (isinstance(namespace, str) and isinstance(op, str) and isinstance(args_json, str)):
             raise TypeError("the host boundary takes text only")
         operation = self.operations.get(namespace, {}).get(op)
         if operation is None:
-            raise LookupError(f"no host operation {namespace}.{op}")
+            raise Refused(404, f"no host operation {namespace}.{op}")
         args = json.loads(args_json)
         if not isinstance(args, list):
             raise TypeError("the arguments of a host operation are a JSON array")
@@ -281,7 +292,7 @@ class Sandbox:
                 raise TypeError(f"{namespace}.{op} is asynchronous; use callAsync")
             return wide(_ok(result))
         except Exception as exc:  # never raise into JS: only text crosses
-            return wide(json.dumps({"error": _message(exc)}))
+            return wide(_error(exc))
 
     async def _call_async(self, namespace: str, op: str, args_json: str) -> str:
         try:
@@ -291,7 +302,7 @@ class Sandbox:
                 result = await result
             return wide(_ok(result))
         except Exception as exc:
-            return wide(json.dumps({"error": _message(exc)}))
+            return wide(_error(exc))
 
     def _log(self, level: str, message: str) -> None:
         if not (isinstance(level, str) and isinstance(message, str)):  # see the boundary above
@@ -339,6 +350,18 @@ def _ok(result: Any) -> str:
     return json.dumps({"ok": result}, allow_nan=False)
 
 
-def _message(exc: Exception) -> str:
+def _error(exc: Exception) -> str:
+    """The error envelope JS turns into a thrown Error. A Refused crosses whole (message, code,
+    status, fields); a TypeError (wrong arguments) stays a TypeError; anything else is named by
+    its type, for it is a bug of the operation rather than a refusal."""
+    if isinstance(exc, Refused):
+        envelope = {"error": exc.message, "code": exc.code, "status": exc.status}
+        if exc.fields:
+            envelope["fields"] = exc.fields
+        return json.dumps(envelope)
     text = str(exc) or type(exc).__name__
-    return text if isinstance(exc, (ValueError, LookupError, PermissionError)) else f"{type(exc).__name__}: {text}"
+    if isinstance(exc, TypeError):
+        return json.dumps({"error": text, "type": "TypeError"})
+    if isinstance(exc, ValueError):  # e.g. the arguments are not JSON
+        return json.dumps({"error": text})
+    return json.dumps({"error": f"{type(exc).__name__}: {text}"})

@@ -1,4 +1,5 @@
-"""The 16 named system colors that projects and goals may carry (or null): name -> hex."""
+"""The 16 named colors a project carries (or null): name -> hex. Public: other features whose
+things carry a color (goals) import it from here, so that one palette is offered everywhere."""
 
 COLORS = {
     "slate": "#64748b",

@@ -55,7 +55,7 @@ class WorkerProcess:
         }
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "kernel.runtime.worker",
+                sys.executable, "-m", "builtin_plugins.runtime.engine.worker",
                 pass_fds=[child.fileno()], env=env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
             )

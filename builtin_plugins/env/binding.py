@@ -8,14 +8,10 @@ a start, a restart, a crash restart or a recycling hand-over (the typings tell t
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from kernel.runtime.sandbox import Binding
+from builtin_plugins.runtime.sdk import Binding
 
 from .service import EnvService
-
-PRELUDE = (Path(__file__).parent / "prelude.js").read_text()
-TYPINGS = (Path(__file__).parent / "typings.d.ts").read_text()
 
 
 async def binding(ctx) -> Binding:
@@ -24,4 +20,4 @@ async def binding(ctx) -> Binding:
     # mutates a Json value it got never changes what the next get returns. default=str guards
     # against a non-JSON value stored behind the API's back (the boot must not fail on it).
     texts = {key: json.dumps(value, default=str) for key, value in values.items()}
-    return Binding(name="env", prelude=PRELUDE, data={"values": texts})
+    return Binding(data={"values": texts})

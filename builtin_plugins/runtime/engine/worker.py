@@ -1,8 +1,9 @@
 """A worker: one process, one running service, its own SpiderMonkey engine.
 
-Started by the supervisor as `python -m kernel.runtime.worker` with the channel's socket in
-M3M_WORKER_FD (spawned, never forked: a fork after importing PythonMonkey hangs at its first GC).
-It answers `boot` (load plugins' bindings, run the release, $service.boot then .start),
+Started by the supervisor as `python -m builtin_plugins.runtime.engine.worker` with the
+channel's socket in M3M_WORKER_FD (spawned, never forked: a fork after importing PythonMonkey
+hangs at its first GC). It answers `boot` (every plugin's $ API, the release, $service.boot
+then .start),
 `request` (a route call), `ping` and `stop` ($service.shutdown, then exit), and sends log lines
 and heartbeats as events.
 """
@@ -16,9 +17,6 @@ import resource
 import signal
 import socket
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable
 
 from kernel.times import log_stamp
 
@@ -29,19 +27,6 @@ LOG_FLUSH_SECONDS = 0.1
 # Unsent log text a worker holds at most: JS that logs in a loop without yielding would
 # otherwise grow the buffer until the memory cap kills the worker. Past it lines are counted, not kept.
 LOG_BUFFER_BYTES = 2 * 1024 * 1024
-
-
-@dataclass
-class RuntimeContext:
-    """What m3m_runtime_bindings receives: the service it runs for and the worker's facilities."""
-
-    project: dict
-    release: str
-    settings: Any
-    db: Any
-    log: Callable[[str, str], None]
-    storage_root: Path
-    report: dict  # what bindings tell the supervisor after boot (e.g. "routes")
 
 
 def rss_bytes(pid: int | str = "self") -> int:
@@ -111,9 +96,11 @@ class Worker:
 
     async def boot(self, message: dict) -> dict:
         from kernel.db import Database
-        from kernel.plugins import await_me_maybe, build_plugin_manager
+        from kernel.plugins import build_plugin_manager
 
-        from .sandbox import Binding, Sandbox
+        from ..apis import make_bindings, runtime_apis
+        from ..sdk import BindingContext
+        from .sandbox import Sandbox
 
         # The server checked the settings; here they are plain values with attribute access, so
         # the worker does without pydantic and dynaconf (~15 MB of an idle worker's RSS).
@@ -121,22 +108,16 @@ class Worker:
         project = message["project"]
         name_process(f"m3m:{project['slug']}")
         db = Database(message["db"]["uri"], settings.mongodb.database, settings.mongodb.timeout)
-        context = RuntimeContext(
+        context = BindingContext(
             project=project,
             release=message["release"]["version"],
             settings=settings,
             db=db,
             log=self.log,
-            storage_root=Path(settings.storage.path) / "projects" / project["id"] / "storage",
             report={},
         )
-        pm = build_plugin_manager(settings.plugins.blocked)
-        bindings: list[Binding] = []
-        for result in pm.hook.m3m_runtime_bindings(ctx=context):
-            value = await await_me_maybe(result)
-            bindings.extend(value if isinstance(value, list) else [value] if value else [])
-        # pluggy calls the last registered first; preludes run in registration order instead.
-        bindings.reverse()
+        apis = runtime_apis(build_plugin_manager(settings.plugins.blocked))
+        bindings = await make_bindings(apis, context)
         self.sandbox = Sandbox(bindings, self.log)
         try:
             self.sandbox.run_script(message["release"]["code"], filename=f"release-{context.release}.js")
@@ -151,7 +132,7 @@ class Worker:
 
 
 class SettingsView(dict):
-    """Checked settings as sent by the supervisor: `settings.runtime.delayed_pool_size`."""
+    """Checked settings as sent by the supervisor: `settings.runtime.route_timeout`."""
 
     def __getattr__(self, name: str):
         try:
@@ -178,7 +159,9 @@ def prewarm() -> None:
     import kernel.db  # noqa: F401
     from kernel.plugins import build_plugin_manager
 
-    build_plugin_manager()
+    from ..apis import import_bindings, runtime_apis
+
+    import_bindings(runtime_apis(build_plugin_manager()))
 
 
 async def main() -> None:

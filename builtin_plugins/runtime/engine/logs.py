@@ -265,9 +265,6 @@ class LogStore:
         finally:
             handle.close()
 
-    async def lines(self, project_id: str) -> list[str]:
-        return (await self.read(project_id, 0, 2**62))["lines"]
-
     # -- the stream --------------------------------------------------------------------------
 
     def subscribe(self, project_id: str) -> Subscription:

@@ -1,0 +1,59 @@
+"""The runtime's public SDK: what a plugin uses to add a `$` API (docs/runtime/sdk.md).
+
+A plugin package adds `$x` with three files side by side, and no hookimpl:
+- `prelude.js`: builds the `$x` global, run as the body of `function (kernel, data)`;
+- `typings.d.ts`: its TypeScript declarations, for the editor;
+- `binding.py` (when the prelude needs the host): `binding(ctx)` (may be async) returning a
+  Binding with the host operations the prelude calls through `kernel.call` / `kernel.callAsync`.
+
+An operation refuses with `kernel.errors.Refused` (its message, code, status and fields reach
+JS unchanged on the Error it throws) or TypeError for arguments of the wrong type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class JsError(Exception):
+    """A JS function called from the host (Binding.call_js) threw: its message and JS stack."""
+
+    def __init__(self, message: str, stack: str = "") -> None:
+        super().__init__(message)
+        self.stack = stack
+
+
+@dataclass
+class BindingContext:
+    """What `binding(ctx)` receives in the worker: the service it runs for and the worker's facilities."""
+
+    project: dict  # {id, slug, name, ...}
+    release: str  # the version being run
+    settings: Any  # every checked setting, read as attributes (settings.runtime.route_timeout)
+    db: Any  # kernel.db.Database on the worker's own connection
+    log: Callable[[str, str], None]  # log(level, message) into the run's log
+    report: dict  # what bindings tell the supervisor after boot (e.g. "routes")
+
+
+@dataclass
+class Binding:
+    """Host operations (Python callables taking and returning JSON-able values; async ones
+    become Promises) and `data` (JSON, handed to the prelude at boot) of one plugin's `$` API.
+    The other way round, `await binding.call_js(name, *args)` calls the JS function the prelude
+    registered with `kernel.onCall(name, fn)` (JSON values in, its awaited JSON result out).
+
+    `name` (the plugin's) and `prelude` (its prelude.js) are filled in by the runtime."""
+
+    operations: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    data: Any = None
+    name: str = ""
+    prelude: str = ""
+    _invoke: Callable[..., Any] | None = field(default=None, init=False, repr=False, compare=False)
+
+    async def call_js(self, name: str, *args: Any) -> Any:
+        """Call `fn` of the prelude's `kernel.onCall(name, fn)`, await it; JsError if it throws."""
+        if self._invoke is None:
+            raise RuntimeError(f"binding {self.name} is not installed in a sandbox")
+        return await self._invoke(self.name, name, *args)
