@@ -103,6 +103,8 @@ def test_settings_rename_members_api_key_and_delete(root_page, client, root_head
     page.get_by_role("button", name=f"Remove {member['email']}").click()
     page.get_by_test_id("member").filter(has_text=member["email"]).wait_for(state="detached")
     assert member["id"] not in client.get(f"/api/projects/{project['id']}/members", headers=root_headers).json()["members"]
+    creator = page.get_by_test_id("member").filter(has_text="Creator")  # the server keeps the creator
+    assert creator.get_by_role("button").is_disabled()
 
     # API key: generate, reveal, then regenerate (confirmed): the old key stops working.
     page.get_by_role("button", name="Generate a key").click()

@@ -148,6 +148,8 @@ const en = {
     slugHint: "Changing it changes the project's URLs.",
   },
   members: {
+    creator: "Creator",
+    creatorStays: "The project's creator stays a member",
     title: "Members",
     description: "Admins who may open and change this project.",
     none: "No members.",

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { toast } from "sonner";
 import { UserAvatar } from "@/components/layout/user-menu";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
@@ -52,12 +53,13 @@ export function MembersCard({ project }: { project: Project }) {
                   <span className="truncate text-sm font-medium">{user ? user.name || user.email : uid}</span>
                   {user && <span className="truncate text-xs text-muted-foreground">{user.email}</span>}
                 </span>
+                {uid === project.createdBy && <Badge variant="outline">{t("members.creator")}</Badge>}
                 <Button
                   variant="ghost"
                   size="icon-sm"
                   aria-label={t("members.remove", { name: user?.email ?? uid })}
-                  title={t("members.remove", { name: user?.email ?? uid })}
-                  disabled={save.isPending}
+                  title={uid === project.createdBy ? t("members.creatorStays") : t("members.remove", { name: user?.email ?? uid })}
+                  disabled={save.isPending || uid === project.createdBy}
                   onClick={() => save.mutate(project.members.filter((id) => id !== uid))}
                 >
                   <UserMinusIcon />
