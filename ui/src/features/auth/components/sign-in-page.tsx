@@ -23,7 +23,7 @@ export function SignInPage() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [refusal, setRefusal] = useState<"credentials" | "blocked" | null>(null);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- messages follow the language
+  // Rebuilt when the language changes: the messages are in it.
   const schema = useMemo(() => signInSchema(), [i18n.language]);
   const form = useForm<SignInValues>({ resolver: zodResolver(schema), defaultValues: { email: "", password: "" } });
 

@@ -28,7 +28,7 @@ export function EnvDialog({
 }) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- messages follow the language
+  // Rebuilt when the language changes: the messages are in it.
   const schema = useMemo(() => envSchema(), [i18n.language]);
   const form = useForm<EnvValues>({
     resolver: zodResolver(schema),
@@ -107,25 +107,25 @@ export function EnvDialog({
             control={form.control}
             name="value"
             render={({ field }) => (
-          <Field label={t("env.value")} error={form.formState.errors.value?.message ?? form.formState.errors.flag?.message}>
-            {(control) => (
-              <ValueEditor
-                inputRef={field.ref}
-                type={type}
-                text={form.watch("value")}
-                flag={form.watch("flag")}
-                onText={(text) => {
-                  form.setValue("value", text, { shouldDirty: true });
-                  form.clearErrors("value"); // an error is about what was sent, not what is typed now
-                }}
-                onFlag={(flag) => {
-                  form.setValue("flag", flag, { shouldDirty: true });
-                  form.clearErrors("flag");
-                }}
-                control={control}
-              />
-            )}
-          </Field>
+              <Field label={t("env.value")} error={form.formState.errors.value?.message ?? form.formState.errors.flag?.message}>
+                {(control) => (
+                  <ValueEditor
+                    inputRef={field.ref}
+                    type={type}
+                    text={form.watch("value")}
+                    flag={form.watch("flag")}
+                    onText={(text) => {
+                      form.setValue("value", text, { shouldDirty: true });
+                      form.clearErrors("value"); // an error is about what was sent, not what is typed now
+                    }}
+                    onFlag={(flag) => {
+                      form.setValue("flag", flag, { shouldDirty: true });
+                      form.clearErrors("flag");
+                    }}
+                    control={control}
+                  />
+                )}
+              </Field>
             )}
           />
         </form>

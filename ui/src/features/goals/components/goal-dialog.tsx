@@ -39,7 +39,7 @@ export function GoalDialog({
   const global = scope.kind === "global";
   const projects = useQuery({ ...projectsQuery, enabled: global && open });
   const slugEdited = useRef(Boolean(goal));
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- messages follow the language
+  // Rebuilt when the language changes: the messages are in it.
   const schema = useMemo(() => goalSchema(), [i18n.language]);
   const form = useForm<GoalValues>({
     resolver: zodResolver(schema),

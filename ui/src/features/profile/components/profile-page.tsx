@@ -150,7 +150,7 @@ function NameCard({ me }: { me: User }) {
 
 function PasswordCard({ email }: { email: string }) {
   const { t } = useTranslation();
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- messages follow the language
+  // Rebuilt when the language changes: the messages are in it.
   const schema = useMemo(() => passwordSchema(), [i18n.language]);
   const form = useForm<PasswordValues>({ resolver: zodResolver(schema), defaultValues: { currentPassword: "", newPassword: "", confirm: "" } });
   const save = useMutation({

@@ -21,7 +21,7 @@ export function CreateProjectDialog({ open, onOpenChange }: { open: boolean; onO
   const queryClient = useQueryClient();
   const projects = useQuery(projectsQuery);
   const slugEdited = useRef(false);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- messages follow the language
+  // Rebuilt when the language changes: the messages are in it.
   const schema = useMemo(() => projectSchema(), [i18n.language]);
   const form = useForm<ProjectValues>({
     resolver: zodResolver(schema),

@@ -19,7 +19,7 @@ export function GeneralCard({ project }: { project: Project }) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- messages follow the language
+  // Rebuilt when the language changes: the messages are in it.
   const schema = useMemo(() => projectSchema(), [i18n.language]);
   const form = useForm<ProjectValues>({
     resolver: zodResolver(schema),

@@ -33,7 +33,7 @@ export function UserDialog({
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
   const projects = useQuery({ ...projectsQuery, enabled: open });
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- messages follow the language
+  // Rebuilt when the language changes: the messages are in it.
   const schema = useMemo(() => userSchema(user === null), [i18n.language, user]);
   const form = useForm<UserValues>({
     resolver: zodResolver(schema),
