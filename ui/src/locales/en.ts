@@ -107,6 +107,7 @@ const en = {
     slug: "Slug",
     slugHint: "Used in URLs: /bot-{slug}/…",
     slugFree: "{{slug}} is free",
+    slugFreeHere: "None of your projects uses {{slug}}",
     slugTaken: "This slug is taken by another project",
     search: "Search projects",
     view: "View",

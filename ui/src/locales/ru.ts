@@ -109,6 +109,7 @@ const ru = {
     slug: "Slug",
     slugHint: "Используется в адресах: /bot-{slug}/…",
     slugFree: "{{slug}} свободен",
+    slugFreeHere: "Ни один из ваших проектов не использует {{slug}}",
     slugTaken: "Этот slug занят другим проектом",
     search: "Поиск проектов",
     view: "Вид",

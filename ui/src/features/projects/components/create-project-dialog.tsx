@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
+import { useMe } from "@/features/auth/api";
 import { applyServerErrors } from "@/lib/form";
 import { createProject, projectKeys, projectsQuery } from "../api";
 import { projectSchema, type ProjectValues, suggestSlug } from "../schema";
@@ -20,6 +21,7 @@ export function CreateProjectDialog({ open, onOpenChange }: { open: boolean; onO
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const projects = useQuery(projectsQuery);
+  const { data: me } = useMe();
   const slugEdited = useRef(false);
   // Rebuilt when the language changes: the messages are in it.
   const schema = useMemo(() => projectSchema(), [i18n.language]);
@@ -94,7 +96,8 @@ export function CreateProjectDialog({ open, onOpenChange }: { open: boolean; onO
               slug ? (
                 <span className="inline-flex items-center gap-1 text-success" data-testid="slug-available">
                   <CheckIcon className="size-3" aria-hidden="true" />
-                  {t("projects.slugFree", { slug })}
+                  {/* Only root sees every project; for others the server has the last word (409). */}
+                  {me?.isRoot ? t("projects.slugFree", { slug }) : t("projects.slugFreeHere", { slug })}
                 </span>
               ) : (
                 t("projects.slugHint")
