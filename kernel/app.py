@@ -53,7 +53,11 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
     for blueprints in pm.hook.m3m_blueprints(app=app):
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)
+    fast = {prefix: handler for routes in pm.hook.m3m_asgi_routes(app=app) for prefix, handler in (routes or {}).items()}
+    app.extensions["m3m.asgi_prefixes"] = [prefix.lstrip("/") for prefix in fast]
     serve_ui(app)
+    if fast:
+        app.asgi_app = AsgiRoutes(app.asgi_app, fast)
 
     @app.before_serving
     async def _startup():
@@ -68,6 +72,26 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
         await app.m3m.db.close()
 
     return app
+
+
+class AsgiRoutes:
+    """Requests under a plugin's prefix go to its ASGI handler first (m3m_asgi_routes): a hot
+    path that needs no request context, routing, sessions or response processing. A handler that
+    declines (returns False) leaves the request to Quart, untouched."""
+
+    def __init__(self, quart_app, routes: dict) -> None:
+        self.quart_app = quart_app
+        self.routes = sorted(routes.items(), key=lambda pair: -len(pair[0]))
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            for prefix, handler in self.routes:
+                if path.startswith(prefix):
+                    if await handler(scope, receive, send):
+                        return
+                    break
+        await self.quart_app(scope, receive, send)
 
 
 ERROR_SCHEMA = {

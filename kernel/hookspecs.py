@@ -28,6 +28,12 @@ def m3m_blueprints(app):
 
 
 @hookspec
+def m3m_asgi_routes(app):
+    """Return {path prefix: handler} for requests this plugin answers at the ASGI level, before
+    Quart: `async handler(scope, receive, send) -> bool`, False to leave the request to Quart."""
+
+
+@hookspec
 def m3m_startup(app):
     """Prepare the plugin once the database is reachable (indexes, background tasks); may be async."""
 

@@ -66,6 +66,7 @@ def owned_prefixes(app: Quart) -> list[str]:
             continue
         # A whole static segment ("api") is owned as a folder; a partial one ("x-") as a prefix.
         prefixes.add(literal + "/" if "<" not in first[0] else literal)
+    prefixes.update(app.extensions.get("m3m.asgi_prefixes", ()))  # m3m_asgi_routes own theirs too
     return sorted(prefixes)
 
 

@@ -269,3 +269,33 @@ async def test_ui_fallback_leaves_the_prefixes_plugins_own(boom_app):
     for path in ("/", "/projects/abc", "/files-kernel-testing"):
         response = await client.get(path)
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/html"), path
+
+
+class FastPlugin:
+    """An ASGI route (m3m_asgi_routes) that answers /fast-yes and declines everything else."""
+
+    @hookimpl
+    def m3m_asgi_routes(self, app):
+        async def handler(scope, receive, send):
+            if scope["path"] != "/fast-yes":
+                return False
+            await send({"type": "http.response.start", "status": 201, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"fast " + scope["method"].encode()})
+            return True
+
+        return {"/fast-": handler}
+
+
+async def test_an_asgi_route_answers_before_quart_or_declines(mongo_uri):
+    pm = build_plugin_manager()
+    pm.register(FastPlugin(), name="kernel-test-fast")
+    app = create_app(settings_for(mongo_uri), pm=pm)
+    try:
+        client = app.test_client()
+        answered = await client.post("/fast-yes")
+        assert answered.status_code == 201 and await answered.get_data() == b"fast POST"
+        declined = await client.get("/fast-no")  # Quart answers: no route there
+        assert declined.status_code == 404 and (await declined.get_json())["error"]["code"] == "not_found"
+        assert (await client.get("/api/health")).status_code == 200  # other paths never see the handler
+    finally:
+        await app.m3m.db.close()

@@ -26,6 +26,14 @@ def m3m_blueprints(app):
 
 
 @hookimpl
+def m3m_asgi_routes(app):
+    from .routes import runtime
+    from .service_routes import PREFIX, asgi_handler
+
+    return {PREFIX: asgi_handler(runtime, app)}
+
+
+@hookimpl
 async def m3m_startup(app):
     from .routes import runtime
 

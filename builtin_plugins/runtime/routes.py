@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 from typing import Annotated
 
 from pydantic import StringConstraints
@@ -17,9 +14,8 @@ from kernel.plugins import app_service
 from kernel.tenancy import require_project, resolve_project
 
 from .apis import typings as typings_of
-from .engine.ipc import RemoteError
+from . import service_routes
 from .engine.logs import RESET
-from .engine.supervisor import RouteTimeout, ServiceUnavailable
 from .service import Runtime
 
 blueprint = Blueprint("runtime", __name__)
@@ -172,86 +168,21 @@ async def typings(pid: str):
 @blueprint.route("/bot-<pid>/<path:path>", methods=METHODS)
 @hide
 async def service_route(pid: str, path: str):
-    """ANY {server.uri}/bot-{project id or slug}/{path} -> the service's $router."""
-    project = _running_project(pid) or await resolve_project(pid)
+    """ANY {server.uri}/bot-{project id or slug}/{path} for a project whose service the fast path
+    (service_routes.py) did not find by that name: unknown, not running, or renamed while running."""
+    project = await resolve_project(pid)
     if project is None:
         return envelope(404, "no such project")
+    if runtime().supervisor.find(project["id"]) is None:
+        return envelope(503, "the service is not running", code="service_unavailable")
     limit = current_app.m3m.settings.runtime.max_request_body
     if (request.content_length or 0) > limit:
         return envelope(413, f"the request body is larger than {limit} bytes")
     raw = await request.get_data(as_text=False)
     if len(raw) > limit:
         return envelope(413, f"the request body is larger than {limit} bytes")
-    try:
-        text = raw.decode()
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    call = {
-        "method": request.method,
-        "path": "/" + path,
-        "query": {key: request.args.get(key) for key in request.args},
-        "headers": {key.lower(): value for key, value in request.headers.items()},
-        "body": text,
-        "ip": request.remote_addr or "",
-    }
-    try:
-        answer = await runtime().supervisor.request(project["id"], call)
-    except ServiceUnavailable as exc:
-        return envelope(503, str(exc), code="service_unavailable")
-    except RouteTimeout as exc:
-        return envelope(504, str(exc))
-    except RemoteError as exc:  # the route threw: the stack goes to the service's log
-        runtime().logs.write(project["id"], "ERROR", f"{request.method} /{path} failed: {exc}\n{exc.stack or ''}".rstrip())
-        return envelope(500, f"the service's route failed: {exc}", code="service_error")
-    try:
-        return _response(answer)
-    except ValueError as exc:
-        runtime().logs.write(project["id"], "ERROR", f"{request.method} /{path}: the service answered no valid response: {exc}")
-        return envelope(500, f"the service answered no valid response: {exc}", code="service_error")
-
-
-def _running_project(ref: str) -> dict | None:
-    """The project of a running service, without a database query on the hot path. (A project
-    renamed while its service runs answers at its new slug through resolve_project.)"""
-    for service in runtime().supervisor.services.values():
-        if ref == service.project["id"] or ref == service.project["slug"]:
-            return service.project
-    return None
-
-
-HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
-
-
-def _response(answer) -> Response:
-    """The worker's answer as an HTTP response; ValueError if it is not a response (a service
-    can poison its own JSON, e.g. with Object.prototype.toJSON, but not the server)."""
-    if not isinstance(answer, dict):
-        raise ValueError("the answer is not an object")
-    status = answer.get("status", 200)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise ValueError(f"status {status!r} is not an HTTP status")
-    raw_headers = answer.get("headers") or {}
-    if not isinstance(raw_headers, dict):
-        raise ValueError("headers are not an object")
-    headers = {}
-    for name, value in raw_headers.items():
-        value = str(value)
-        if not HEADER_NAME.match(str(name)) or "\r" in value or "\n" in value:
-            raise ValueError(f"header {name!r} is not a valid header")
-        headers[str(name)] = value
-    encoding, body = answer.get("encoding"), answer.get("body")
-    if encoding == "json":
-        headers.setdefault("content-type", "application/json")
-        payload = json.dumps(body, separators=(",", ":"))
-    elif encoding == "text":
-        headers.setdefault("content-type", "text/plain; charset=utf-8")
-        payload = body if isinstance(body, str) else ""
-    elif encoding == "base64":
-        headers.setdefault("content-type", "application/octet-stream")
-        try:
-            payload = base64.b64decode(body or "", validate=True)
-        except (TypeError, ValueError):
-            raise ValueError("the binary body is not base64") from None
-    else:
-        payload = ""
-    return Response(payload, status=status, headers=headers)
+    status, headers, body = await service_routes.answer(
+        runtime(), project["id"], request.method, "/" + path, {key: request.args.get(key) for key in request.args},
+        {key.lower(): value for key, value in request.headers.items()}, raw, request.remote_addr or "",
+    )
+    return Response(body, status=status, headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers])

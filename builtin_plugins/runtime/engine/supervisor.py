@@ -93,6 +93,7 @@ class Supervisor:
         self.logs = logs
         self.on_change = on_change
         self.services: dict[str, Service] = {}
+        self.slugs: dict[str, str] = {}  # slug -> project id of the services here: the route's lookup
         self._watcher: asyncio.Task | None = None
         # One worker spawned ahead with the engine and plugins imported: a start, a crash
         # restart or a recycle takes it and pays only for the service's own boot.
@@ -148,6 +149,7 @@ class Supervisor:
         await self.stop(project["id"], record=False)
         service = Service(project, release)
         self.services[project["id"]] = service
+        self.slugs[project["slug"]] = project["id"]
         if new_log:
             self.logs.new_run(project["id"])
         self._event(service, "INFO", f"starting release {release['version']}")
@@ -170,6 +172,8 @@ class Supervisor:
         service = self.services.pop(project_id, None)
         if service is None:
             return None
+        if self.slugs.get(service.project["slug"]) == project_id:
+            del self.slugs[service.project["slug"]]
         service.stopping = True
         # Shielded: a caller that goes away (a client hanging up) must not leave workers behind.
         return await asyncio.shield(asyncio.create_task(self._stop(service, record)))
@@ -203,6 +207,10 @@ class Supervisor:
             self._watcher.cancel()
         await self._discard_spare()
         await asyncio.gather(*(self.stop(pid, record=False) for pid in list(self.services)), return_exceptions=True)
+
+    def find(self, ref: str) -> Service | None:
+        """The service of the project named by id or slug (as it was when the service started)."""
+        return self.services.get(ref) or self.services.get(self.slugs.get(ref, ""))
 
     def state(self, project_id: str) -> dict | None:
         service = self.services.get(project_id)

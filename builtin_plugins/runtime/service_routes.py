@@ -1,0 +1,147 @@
+"""The services' own routes, `ANY {server.uri}/bot-{project id or slug}/{path}`, at the ASGI level.
+
+The hot path of m3m: a request to a running service goes from Hypercorn straight here (the
+kernel's m3m_asgi_routes), skipping Quart's request context, routing and response processing,
+and the answer goes back as two ASGI events. A project whose service is not here (stopped, never
+started, renamed while running) is left to the Quart route in routes.py, which looks it up and
+answers through the same `answer()`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+from urllib.parse import parse_qsl
+
+from .engine.ipc import RemoteError
+from .engine.supervisor import RouteTimeout, ServiceUnavailable
+
+log = logging.getLogger("m3m.runtime")
+
+PREFIX = "/bot-"
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+def split(path: str) -> tuple[str, str]:
+    """/bot-{ref}/{rest} -> (ref, "/" + rest)."""
+    ref, _, rest = path[len(PREFIX):].partition("/")
+    return ref, "/" + rest
+
+
+def envelope(status: int, message: str, code: str) -> Answer:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    return status, [(b"content-type", b"application/json")], body
+
+
+async def answer(runtime, project_id: str, method: str, path: str, query: dict, headers: dict, body: bytes, ip: str) -> Answer:
+    """The service's answer to one request, or the error envelope of why there is none."""
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        text = body.decode("latin-1")
+    call = {"method": method, "path": path, "query": query, "headers": headers, "body": text, "ip": ip}
+    try:
+        result = await runtime.supervisor.request(project_id, call)
+    except ServiceUnavailable as exc:
+        return envelope(503, str(exc), "service_unavailable")
+    except RouteTimeout as exc:
+        return envelope(504, str(exc), "timeout")
+    except RemoteError as exc:  # the route threw: the stack goes to the service's log
+        runtime.logs.write(project_id, "ERROR", f"{method} {path} failed: {exc}\n{exc.stack or ''}".rstrip())
+        return envelope(500, f"the service's route failed: {exc}", "service_error")
+    try:
+        return response_parts(result)
+    except ValueError as exc:
+        runtime.logs.write(project_id, "ERROR", f"{method} {path}: the service answered no valid response: {exc}")
+        return envelope(500, f"the service answered no valid response: {exc}", "service_error")
+
+
+def response_parts(result) -> Answer:
+    """The worker's answer as (status, headers, body); ValueError if it is not a response (a
+    service can poison its own JSON, e.g. with Object.prototype.toJSON, but not the server)."""
+    if not isinstance(result, dict):
+        raise ValueError("the answer is not an object")
+    status = result.get("status", 200)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise ValueError(f"status {status!r} is not an HTTP status")
+    raw_headers = result.get("headers") or {}
+    if not isinstance(raw_headers, dict):
+        raise ValueError("headers are not an object")
+    headers = {}
+    for name, value in raw_headers.items():
+        value = str(value)
+        if not HEADER_NAME.match(str(name)) or "\r" in value or "\n" in value:
+            raise ValueError(f"header {name!r} is not a valid header")
+        headers[str(name).lower()] = value
+    encoding, body = result.get("encoding"), result.get("body")
+    if encoding == "json":
+        headers.setdefault("content-type", "application/json")
+        payload = json.dumps(body, separators=(",", ":")).encode()
+    elif encoding == "text":
+        headers.setdefault("content-type", "text/plain; charset=utf-8")
+        payload = body.encode() if isinstance(body, str) else b""
+    elif encoding == "base64":
+        headers.setdefault("content-type", "application/octet-stream")
+        try:
+            payload = base64.b64decode(body or "", validate=True)
+        except (TypeError, ValueError):
+            raise ValueError("the binary body is not base64") from None
+    else:
+        payload = b""
+    headers.pop("content-length", None)  # the server says how long the body is
+    return status, [(name.encode("latin-1"), value.encode("latin-1", "replace")) for name, value in headers.items()], payload
+
+
+def asgi_handler(runtime_of, app):
+    """The m3m_asgi_routes handler for /bot-: answers requests to the services running here."""
+
+    async def handle(scope, receive, send) -> bool:
+        runtime = runtime_of(app)
+        ref, path = split(scope["path"])
+        service = runtime.supervisor.find(ref)
+        if service is None:
+            return False  # not here: the Quart route finds the project (or says it does not exist)
+        limit = app.m3m.settings.runtime.max_request_body
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        try:
+            if int(headers.get("content-length") or 0) > limit:
+                await _send(send, scope, *envelope(413, f"the request body is larger than {limit} bytes", "payload_too_large"), close=True)
+                return True
+        except ValueError:
+            await _send(send, scope, *envelope(400, "the Content-Length is not a number", "bad_request"), close=True)
+            return True
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return True
+            body += message.get("body", b"")
+            if len(body) > limit:
+                await _send(send, scope, *envelope(413, f"the request body is larger than {limit} bytes", "payload_too_large"), close=True)
+                return True
+            if not message.get("more_body", False):
+                break
+        query = {}
+        for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+            query.setdefault(key, value)  # the first value of a repeated key, as the Quart route did
+        client = scope.get("client") or ("",)
+        try:
+            result = await answer(runtime, service.id, scope["method"], path, query, headers, bytes(body), client[0] or "")
+        except Exception:  # a bug here must cost one request, never leak a trace
+            log.exception("runtime: the service route failed")
+            result = envelope(500, "internal error; the server log has the details", "internal_error")
+        await _send(send, scope, *result)
+        return True
+
+    return handle
+
+
+async def _send(send, scope, status: int, headers: list, body: bytes, close: bool = False) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    if close:  # the rest of an unread body is not worth reading: end the connection
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
