@@ -5,7 +5,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench bench-ui clean ui chromium
 
 install: $(VENV)/.installed
 
@@ -22,16 +22,39 @@ tools/typecheck/node_modules/.installed: tools/typecheck/package-lock.json
 	npm ci --prefix tools/typecheck --no-audit --no-fund --silent
 	@touch $@
 
-run: install
+# The web UI (ui/): `npm ci` when the lock file changed, `vite build` into ui/dist when a source
+# did; an unchanged UI is not rebuilt. ui/dist/index.html stands for the whole build.
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts \
+	ui/tsconfig.json ui/tsconfig.app.json ui/tsconfig.node.json
+
+ui/node_modules/.installed: ui/package-lock.json
+	@command -v npm >/dev/null || { echo "the web UI needs Node.js and npm"; exit 1; }
+	npm ci --prefix ui --no-audit --no-fund --silent
+	@touch $@
+
+ui/dist/index.html: ui/node_modules/.installed $(UI_SOURCES)
+	npm run --prefix ui --silent build
+
+ui: ui/dist/index.html
+
+# The e2e tests drive Debian's chromium (no browser download works here); CI runs as root.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+run: install ui
 	$(VENV)/bin/m3m serve
 
-test: install tools/typecheck/node_modules/.installed
+test: install tools/typecheck/node_modules/.installed ui chromium
 	$(VENV)/bin/pytest
 
 clean:
-	rm -rf $(VENV) storage .pytest_cache
+	rm -rf $(VENV) storage .pytest_cache ui/dist ui/node_modules
 
 bench: install
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(VENV)/bin/python bench/run.py --boot50
 	$(VENV)/bin/python bench/storage.py
+
+# The web UI's budget: the sign-in page's JS and the time to an interactive projects page.
+bench-ui: install ui chromium
+	$(VENV)/bin/python bench/ui.py

@@ -138,6 +138,13 @@ async def login(data: LoginIn):
     return {"token": users().issue_token(doc), "user": (await present(doc))[0]}
 
 
+@blueprint.get("/api/auth/setup")
+@tag(["auth"])
+async def setup():
+    """Public: whether any user exists yet (the web UI shows its first-run page while none does)."""
+    return {"hasUsers": await users().users.find_one({}, {"_id": 1}) is not None}
+
+
 @blueprint.get("/api/auth/me")
 @tag(["auth"])
 async def me():

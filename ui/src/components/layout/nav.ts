@@ -1,0 +1,31 @@
+// The app's sections in one list, shared by the sidebar and the command palette.
+import type { ParseKeys } from "i18next";
+import { FolderKanbanIcon, KeyRoundIcon, LayoutDashboardIcon, SettingsIcon, TargetIcon, UserIcon, UsersIcon, type LucideIcon } from "lucide-react";
+import type { abilities } from "@/features/auth/api";
+
+export interface Section {
+  to: "/projects" | "/goals" | "/admins" | "/profile";
+  label: ParseKeys;
+  icon: LucideIcon;
+  visible: (can: ReturnType<typeof abilities>) => boolean;
+}
+
+export const SECTIONS: Section[] = [
+  { to: "/projects", label: "nav.projects", icon: FolderKanbanIcon, visible: () => true },
+  { to: "/goals", label: "nav.goals", icon: TargetIcon, visible: () => true },
+  { to: "/admins", label: "nav.admins", icon: UsersIcon, visible: (can) => can.manageUsers },
+  { to: "/profile", label: "nav.profile", icon: UserIcon, visible: () => true },
+];
+
+export interface ProjectSection {
+  to: "/projects/$pid" | "/projects/$pid/goals" | "/projects/$pid/env" | "/projects/$pid/settings";
+  label: ParseKeys;
+  icon: LucideIcon;
+}
+
+export const PROJECT_SECTIONS: ProjectSection[] = [
+  { to: "/projects/$pid", label: "nav.overview", icon: LayoutDashboardIcon },
+  { to: "/projects/$pid/goals", label: "nav.goals", icon: TargetIcon },
+  { to: "/projects/$pid/env", label: "nav.env", icon: KeyRoundIcon },
+  { to: "/projects/$pid/settings", label: "nav.settings", icon: SettingsIcon },
+];

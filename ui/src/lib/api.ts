@@ -1,0 +1,110 @@
+// The one fetch wrapper: bearer token, the server's error envelope as a typed ApiError, and a
+// 401 on a signed-in call ends the session (the router sends the user to sign-in and back).
+import { session } from "./session";
+
+export type FieldErrors = Record<string, string>;
+
+/** An error answer of the server ({error: {code, message, fields}}), or a network failure (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: FieldErrors;
+
+  constructor(status: number, code: string, message: string, fields: FieldErrors = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+/** The server's list envelope (DESIGN.md 7). */
+export interface Page<T> {
+  items: T[];
+  page: number;
+  perPage: number;
+  totalItems: number;
+  totalPages: number;
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+export interface RequestOptions {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  json?: unknown;
+  body?: BodyInit;
+  query?: Query;
+  signal?: AbortSignal;
+}
+
+let unauthorized: (error: ApiError) => void = () => {};
+
+/** Who handles a signed-in call answered 401 (expired, revoked or invalid token). */
+export function onUnauthorized(handler: (error: ApiError) => void) {
+  unauthorized = handler;
+}
+
+export function url(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+async function envelopeOf(response: Response): Promise<ApiError> {
+  let code = "error";
+  let message = response.statusText || `HTTP ${response.status}`;
+  let fields: FieldErrors = {};
+  try {
+    const body: unknown = await response.json();
+    const error = (body as { error?: { code?: unknown; message?: unknown; fields?: unknown } }).error;
+    if (error && typeof error === "object") {
+      if (typeof error.code === "string") code = error.code;
+      if (typeof error.message === "string") message = error.message;
+      if (error.fields && typeof error.fields === "object") fields = error.fields as FieldErrors;
+    }
+  } catch {
+    /* not the envelope (a proxy's page): keep the status text */
+  }
+  return new ApiError(response.status, code, message, fields);
+}
+
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const token = session.token();
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(options.json);
+  }
+  let response: Response;
+  try {
+    response = await fetch(url(path, options.query), {
+      method: options.method ?? "GET",
+      headers,
+      body,
+      signal: options.signal,
+    });
+  } catch (cause) {
+    if ((cause as Error).name === "AbortError") throw cause;
+    throw new ApiError(0, "network", "network");
+  }
+  if (!response.ok) {
+    const error = await envelopeOf(response);
+    if (response.status === 401 && token) {
+      session.signOut();
+      unauthorized(error);
+    }
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  const type = response.headers.get("Content-Type") ?? "";
+  return (type.includes("json") ? await response.json() : await response.text()) as T;
+}
+
+export const isApiError = (error: unknown): error is ApiError => error instanceof ApiError;

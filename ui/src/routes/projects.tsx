@@ -1,0 +1,49 @@
+import { createRoute, lazyRouteComponent, Outlet } from "@tanstack/react-router";
+import { appRoute } from "./_app";
+
+export const projectsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "projects",
+  staticData: { crumb: "nav.projects" },
+  component: Outlet,
+});
+
+export const projectsIndexRoute = createRoute({
+  getParentRoute: () => projectsRoute,
+  path: "/",
+  component: lazyRouteComponent(() => import("@/features/projects/components/projects-page"), "ProjectsPage"),
+});
+
+export const projectRoute = createRoute({
+  getParentRoute: () => projectsRoute,
+  path: "$pid",
+  staticData: { crumb: "project" },
+  component: lazyRouteComponent(() => import("@/features/projects/components/project-layout"), "ProjectLayout"),
+});
+
+export const projectOverviewRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "/",
+  component: lazyRouteComponent(() => import("@/features/projects/components/project-overview"), "ProjectOverview"),
+});
+
+export const projectSettingsRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "settings",
+  staticData: { crumb: "nav.settings" },
+  component: lazyRouteComponent(() => import("@/features/projects/components/project-settings"), "ProjectSettings"),
+});
+
+export const projectGoalsRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "goals",
+  staticData: { crumb: "nav.goals" },
+  component: lazyRouteComponent(() => import("@/features/goals/components/project-goals-page"), "ProjectGoalsPage"),
+});
+
+export const projectEnvRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "env",
+  staticData: { crumb: "nav.env" },
+  component: lazyRouteComponent(() => import("@/features/env/components/env-page"), "EnvPage"),
+});

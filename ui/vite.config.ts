@@ -1,0 +1,43 @@
+import { fileURLToPath, URL } from "node:url";
+import tailwindcss from "@tailwindcss/vite";
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+// `npm run dev` serves the UI with hot reload and sends the server's paths to a running m3m
+// (M3M_URL, default http://127.0.0.1:3000), so the browser sees one origin as in production.
+const server = process.env.M3M_URL ?? "http://127.0.0.1:3000";
+const proxied = { target: server, changeOrigin: false };
+
+// What only the goals pages need: their components, recharts and its dependencies.
+const CHARTS =
+  /src[\\/]features[\\/]goals[\\/]components[\\/]|node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|decimal\.js-light|es-toolkit|@reduxjs|redux|redux-thunk|immer|reselect|eventemitter3|internmap|react-redux)[\\/]/;
+
+export default defineConfig({
+  plugins: [react(), tailwindcss()],
+  resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
+  server: {
+    port: 5173,
+    proxy: { "/api": proxied, "^/bot-.*": proxied, "/files": proxied },
+  },
+  build: {
+    outDir: "dist",
+    assetsDir: "assets", // kernel/ui.py caches this folder for a year: its names are content hashes
+    sourcemap: false,
+    chunkSizeWarningLimit: 800, // the charts chunk (goals pages only) is ~460 KB minified
+    rolldownOptions: {
+      output: {
+        // Three chunks instead of dozens: what the sign-in page needs, the pages behind sign-in,
+        // and the charts. Every file is a request, and dozens of small ones were most of a cold
+        // load. The heavy editors of [10] get their own group the same way.
+        codeSplitting: {
+          includeDependenciesRecursively: false, // a group takes its modules, not everything they import
+          groups: [
+            { name: "initial", tags: ["$initial"], priority: 3 },
+            { name: "charts", test: CHARTS, priority: 2 },
+            { name: "app", priority: 1 },
+          ],
+        },
+      },
+    },
+  },
+});
