@@ -101,6 +101,9 @@ def test_a_crashed_zygote_costs_no_service_and_comes_back(own):
     assert own.client.get(meanwhile.bot("/hi")).status_code == 200
     # A new fork server comes, and the workers started after it come from it.
     new_zygote = wait_until(lambda: (z := zygote_of(server_pid)) and z != zygote and z, 30, "a new fork server")
+    # The spare made while it was down was spawned; once it is up the spare is replaced by a forked one.
+    wait_until(lambda: any(comm == "m3m-spare" and b"engine.zygote" in cmdline
+                           for comm, cmdline in children(server_pid).values()), 60, "a forked spare")
     later = own.service()
     later_pid = wait_until(lambda: later.deploy(HELLO)["pid"], 60, "a start")
     assert b"engine.zygote" in children(server_pid)[later_pid][1]
