@@ -149,7 +149,9 @@ def main() -> None:
         raise SystemExit("bench needs wrk (Debian package wrk): apt-get install wrk")
     workdir = Path(tempfile.mkdtemp(prefix="m3m-bench-"))
     # Recycling off, so that the worker's growth per request shows; memory cap out of the way.
-    bench = Bench(workdir, {"M3M_RUNTIME__RECYCLE_REQUESTS": "1000000000", "M3M_RUNTIME__RECYCLE_RSS": "8GB", "M3M_RUNTIME__MEMORY_LIMIT": "8GB"})
+    # Sleep when idle after 2 s, for the one service that opts in (the wake-up figure).
+    bench = Bench(workdir, {"M3M_RUNTIME__RECYCLE_REQUESTS": "1000000000", "M3M_RUNTIME__RECYCLE_RSS": "8GB", "M3M_RUNTIME__MEMORY_LIMIT": "8GB",
+                            "M3M_RUNTIME__SLEEP_AFTER": "2s"})
     m3m("new-admin", EMAIL, PASSWORD, env=bench.env)
     results: dict = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"}
     bench.serve()
@@ -189,6 +191,25 @@ def main() -> None:
         results["rps_ratio"] = round(js["rps"] / bare["rps"], 3)
         results["p99_ratio"] = round(js["p99"] / bare["p99"], 3)
         results["api_ping"] = wrk(f"{bench.url}/api/ping", args.seconds)
+
+        # A sleeping service's first request (the wake-up) against a request to a running one.
+        bench.deploy(http, "bench-sleepy")
+        http.put("/api/projects/bench-sleepy/runtime/sleep", json={"enabled": True}).raise_for_status()
+        woken, awake = [], []
+        for _ in range(5):
+            while http.get("/api/projects/bench-sleepy/runtime").json()["state"] != "sleeping":
+                time.sleep(0.1)
+            time.sleep(1.5)  # its worker gone, the spare ready
+            began = time.perf_counter()
+            assert httpx.get(f"{bench.url}/bot-bench-sleepy/hello/x", timeout=30).status_code == 200
+            woken.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            httpx.get(f"{bench.url}/bot-bench/hello/x").raise_for_status()
+            awake.append(time.perf_counter() - began)
+        results["wake_up_first_request_ms"] = round(statistics.median(woken) * 1000, 1)
+        results["running_request_ms"] = round(statistics.median(awake) * 1000, 2)
+        results["wake_up_ratio"] = round(statistics.median(woken) / statistics.median(awake), 1)
+        http.post("/api/projects/bench-sleepy/runtime/stop").raise_for_status()
 
         service_ms = [http.get(f"{bench.url}/bot-bench/fib/30").json()["ms"] for _ in range(5)]
         node_ms = [float(subprocess.run(["node", "-e", FIB_NODE], capture_output=True, text=True, check=True).stdout) for _ in range(5)]
