@@ -19,9 +19,10 @@ def m3m_blueprints(app):
 
 @hookimpl
 async def m3m_startup(app):
-    from .routes import move_legacy_grants, users
+    from .routes import move_legacy_grants, throttle, users
 
     await users(app).ensure_indexes()
+    await throttle(app).prune()
     await move_legacy_grants(app)
     if await users(app).count() == 0:
         print(

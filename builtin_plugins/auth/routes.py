@@ -18,6 +18,7 @@ from kernel.tenancy import member_projects, resolve_project, set_member_projects
 from kernel.times import now
 
 from .service import UserService, load_or_create_secret, public_user
+from .throttle import LoginThrottle, TooManyAttempts
 
 blueprint = Blueprint("auth", __name__)
 
@@ -75,6 +76,10 @@ def users(app=None) -> UserService:
     return app_service("m3m.auth", _make_service, app)
 
 
+def throttle(app=None) -> LoginThrottle:
+    return app_service("m3m.auth.throttle", lambda app: LoginThrottle(app.m3m.db, app.m3m.settings.auth), app)
+
+
 async def move_legacy_grants(app) -> None:
     """Users' own project lists (from before project access was one list, the projects'
     members) become memberships, once; lists naming deleted projects lose those."""
@@ -129,10 +134,20 @@ async def apply(uid, changes: dict) -> dict:
 @tag(["auth"])
 @body(LoginIn)
 async def login(data: LoginIn):
-    """Exchange email and password for a JWT."""
+    """Exchange email and password for a JWT. Repeated failures are answered more slowly, then
+    refused for a while with a 429 and Retry-After (auth.login_* settings)."""
+    email, address = data.email.strip().lower(), request.remote_addr or "unknown"
+    try:
+        await throttle().check(email, address)
+    except TooManyAttempts as exc:
+        response = envelope(exc.status, exc.message, exc.code)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     doc = await users().verify_login(data.email, data.password)
     if doc is None:
+        await throttle().failed(email, address)
         raise Refused(401, "wrong email or password", code="invalid_credentials")
+    await throttle().succeeded(email)
     if doc.get("blocked"):
         raise Refused(403, "this user is blocked", code="user_blocked")
     return {"token": users().issue_token(doc), "user": (await present(doc))[0]}

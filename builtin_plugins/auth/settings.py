@@ -1,8 +1,8 @@
 """The auth plugin's settings sections: [jwt] (tokens) and [auth] (accounts)."""
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
-from kernel.settings import Duration, Section, Size
+from kernel.settings import Duration, Int, Section, Size
 
 
 class JwtSettings(Section):
@@ -12,3 +12,14 @@ class JwtSettings(Section):
 
 class AuthSettings(Section):
     avatar_max_size: Size = 2 * 1024**2
+    # Sign-in brute force (docs/operations.md "Limits"): failures are counted per account and per
+    # address within login_window; past login_slow_after each failed answer waits login_delay,
+    # doubled per further failure up to login_max_delay; at a limit, sign-in is refused (429)
+    # for login_lockout.
+    login_slow_after: Int = Field(default=3, ge=0)
+    login_delay: Duration = 0.25
+    login_max_delay: Duration = 4
+    login_max_failures: Int = Field(default=10, ge=1)
+    login_max_failures_per_address: Int = Field(default=100, ge=1)
+    login_window: Duration = 15 * 60
+    login_lockout: Duration = 15 * 60
