@@ -1,0 +1,21 @@
+"""The audit plugin's settings section [audit]."""
+
+from pydantic import Field
+
+from kernel.settings import Duration, Int, Section, Size
+
+
+class AuditSettings(Section):
+    retention: Duration = 90 * 86400  # entries older than this are deleted
+    max_entries: Int = Field(default=1_000_000, ge=1)  # and past this many, the oldest
+    prune_every: Duration = 3600
+    max_value_size: Size = 4096  # a before/after/request value larger than this is kept as its size and hash
+    # Field names whose values are never recorded (compared without case, `_` and `-`).
+    redact: list[str] = ["password", "newPassword", "currentPassword", "passwordHash", "apiKey", "token",
+                         "secret", "linkKey", "authorization", "key_hash"]
+    # Routes (a part of their rule) whose `value` fields are hidden too: variables hold secrets.
+    hide_values: list[str] = ["/env"]
+    # Routes not recorded: high-rate data writes that are no admin's change.
+    skip: list[str] = ["/api/projects/<pid>/goals/<goal>/increment"]
+    # Routes whose refusals are recorded too (failed sign-ins).
+    record_failures: list[str] = ["/api/auth/login"]

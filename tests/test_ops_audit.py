@@ -1,0 +1,186 @@
+"""The audit log (docs/operations.md "Audit log"): every change made through the API is recorded
+with who, when, what, from where and the before/after of small values, never a password or key;
+`GET /api/audit` with filters and paging for root and managers, per project for its members;
+bounded retention."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+
+from auth_support import assert_error, login
+from conftest import ROOT_EMAIL
+from ops_support import Instance
+
+
+def entries(client, headers, path="/api/audit", **query) -> dict:
+    response = client.get(path, params=query, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def newest(client, headers, **query) -> dict:
+    page = entries(client, headers, perPage=1, **query)
+    assert page["items"], query
+    return page["items"][0]
+
+
+@pytest.fixture(scope="module")
+def project(client, root_headers):
+    slug = f"audit-{secrets.token_hex(3)}"
+    response = client.post("/api/projects", json={"name": "Audited", "slug": slug}, headers=root_headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_user_change_is_recorded_with_before_and_after(client, root_headers, users):
+    user = users.make()
+    assert client.patch(f"/api/users/{user['id']}", json={"name": "Renamed"}, headers=root_headers).status_code == 200
+    entry = newest(client, root_headers, action="auth.update_user")
+    assert entry["actor"]["email"] == ROOT_EMAIL and entry["actor"]["kind"] == "user"
+    assert entry["ip"] == "127.0.0.1"
+    assert entry["method"] == "PATCH" and entry["path"] == f"/api/users/{user['id']}"
+    assert entry["route"] == "/api/users/<uid>" and entry["status"] == 200
+    assert entry["target"] == user["id"]
+    assert entry["before"]["name"] == "U" and entry["after"]["name"] == "Renamed"
+    assert entry["request"] == {"name": "Renamed"}
+    assert entry["time"].endswith("Z")
+
+
+def test_no_password_or_key_is_ever_recorded(client, root_headers, project, mongo):
+    password = "Secret-pass-" + secrets.token_hex(6)
+    made = client.post("/api/users", json={"email": f"a-{secrets.token_hex(3)}@m3m.test", "password": password,
+                                           "name": "P"}, headers=root_headers)
+    assert made.status_code == 201, made.text
+    uid = made.json()["id"]
+    other = "Other-pass-" + secrets.token_hex(6)
+    assert client.patch(f"/api/users/{uid}", json={"password": other}, headers=root_headers).status_code == 200
+    key = client.post(f"/api/projects/{project['id']}/api-key", headers=root_headers)
+    assert key.status_code == 200, key.text
+    env_secret = "tg-token-" + secrets.token_hex(8)
+    put = client.put(f"/api/projects/{project['id']}/env/BOT_TOKEN", json={"type": "string", "value": env_secret},
+                     headers=root_headers)
+    assert put.status_code in (200, 201), put.text
+    signed_in = login(client, made.json()["email"], other)
+    assert signed_in.status_code == 200
+
+    stored = str(list(mongo.audit.find()))
+    for secret in (password, other, key.json()["apiKey"], env_secret, signed_in.json()["token"]):
+        assert secret not in stored
+    rotation = newest(client, root_headers, action="projects.regenerate_api_key")
+    assert rotation["after"] == {"apiKey": "[redacted]"} and rotation["project"]["id"] == project["id"]
+    change = newest(client, root_headers, action="auth.update_user", actor=None)
+    assert change["request"] == {"password": "[redacted]"}
+    env = newest(client, root_headers, action="env.put_env")
+    assert env["request"] == {"type": "string", "value": "[redacted]"} and env["target"] == "BOT_TOKEN"
+
+
+def test_sign_ins_are_recorded_failed_ones_too(client, root_headers, users):
+    user = users.make()
+    assert login(client, user["email"], "Wrong-pass-1").status_code == 401
+    failed = newest(client, root_headers, action="auth.login")
+    assert failed["status"] == 401 and failed["actor"] == {"kind": "anonymous", "id": None, "email": user["email"]}
+    assert failed["request"] == {"email": user["email"]} and failed["after"] is None
+    assert login(client, user["email"], "User-pass-1").status_code == 200
+    ok = newest(client, root_headers, action="auth.login")
+    assert ok["status"] == 200 and ok["actor"]["id"] == user["id"]
+
+
+def test_reads_are_not_recorded_and_refusals_neither(client, root_headers, users):
+    before = entries(client, root_headers)["totalItems"]
+    client.get("/api/users", headers=root_headers)
+    plain = users.make()  # one create and one sign-in
+    after = entries(client, root_headers)["totalItems"]
+    assert_error(client.delete(f"/api/users/{plain['id']}", headers=plain["headers"]), 403)
+    assert entries(client, root_headers)["totalItems"] == after == before + 2
+
+
+def test_filters_and_paging(client, root_headers, users, project):
+    for n in range(3):
+        assert client.patch(f"/api/projects/{project['id']}", json={"name": f"Audited {n}"},
+                            headers=root_headers).status_code == 200
+    page = entries(client, root_headers, action="projects.update_project", project=project["id"], perPage=2)
+    assert page["totalItems"] >= 3 and page["totalPages"] >= 2 and len(page["items"]) == 2
+    assert [item["after"]["name"] for item in page["items"]] == ["Audited 2", "Audited 1"]  # newest first
+    assert page["items"][0]["before"]["name"] == "Audited 1"
+    second = entries(client, root_headers, action="projects.update_project", project=project["id"], perPage=2, page=2)
+    assert second["items"][0]["after"]["name"] == "Audited 0"
+    every_project_action = entries(client, root_headers, action="projects.", project=project["id"])
+    assert {item["action"] for item in every_project_action["items"]} >= {"projects.update_project"}
+    assert all(item["action"].startswith("projects.") for item in every_project_action["items"])
+    assert entries(client, root_headers, **{"from": "2999-01-01"})["totalItems"] == 0
+    today = entries(client, root_headers, **{"from": time.strftime("%Y-%m-%d", time.gmtime())})
+    assert today["totalItems"] >= 3
+    mine = entries(client, root_headers, actor=users.make()["id"])
+    assert mine["totalItems"] == 1 and mine["items"][0]["action"] == "auth.login"
+    for bad in ({"method": "GET"}, {"from": "yesterday"}, {"perPage": "0"}, {"colour": "red"}):
+        assert_error(client.get("/api/audit", params=bad, headers=root_headers), 422)
+
+
+def test_who_may_read_it(client, root_headers, users, project):
+    plain, manager, member = users.make(), users.make(manageUsers=True), users.make()
+    members = client.get(f"/api/projects/{project['id']}/members", headers=root_headers).json()["members"]
+    ids = [m["id"] if isinstance(m, dict) else m for m in members]
+    put = client.put(f"/api/projects/{project['id']}/members", json={"members": ids + [member["id"]]},
+                     headers=root_headers)
+    assert put.status_code == 200, put.text
+    assert_error(client.get("/api/audit"), 401)
+    assert_error(client.get("/api/audit", headers=plain["headers"]), 403)
+    assert entries(client, manager["headers"])["totalItems"] > 0
+    own = entries(client, member["headers"], f"/api/projects/{project['id']}/audit")
+    assert own["totalItems"] > 0 and all(item["project"]["id"] == project["id"] for item in own["items"])
+    assert_error(client.get(f"/api/projects/{project['id']}/audit", headers=plain["headers"]), 404)
+    key = client.post(f"/api/projects/{project['id']}/api-key", headers=root_headers).json()["apiKey"]
+    assert_error(client.get(f"/api/projects/{project['id']}/audit", headers={"X-API-Key": key}), 403)
+
+
+def test_a_deleted_project_keeps_its_entries(client, root_headers):
+    made = client.post("/api/projects", json={"name": "Gone", "slug": f"gone-{secrets.token_hex(3)}"},
+                       headers=root_headers).json()
+    assert client.delete(f"/api/projects/{made['id']}", headers=root_headers).status_code == 204
+    entry = newest(client, root_headers, action="projects.delete_project")
+    assert entry["project"] == {"id": made["id"], "slug": made["slug"]}
+    assert entry["before"]["name"] == "Gone"
+
+
+def test_retention_is_bounded(mongo_uri, tmp_path):
+    instance = Instance(mongo_uri, tmp_path, "audit_retention", M3M_AUDIT__RETENTION="6s",
+                        M3M_AUDIT__PRUNE_EVERY="500ms", M3M_AUDIT__MAX_ENTRIES="3").start()
+    try:
+        for n in range(5):
+            instance.client.patch("/api/auth/me", json={"name": f"R{n}"}, headers=instance.headers)
+        deadline = time.monotonic() + 5
+        while entries(instance.client, instance.headers)["totalItems"] > 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        page = entries(instance.client, instance.headers)
+        assert page["totalItems"] <= 3  # max_entries keeps the newest
+        assert page["items"][0]["after"]["name"] == "R4"
+        deadline = time.monotonic() + 12
+        while entries(instance.client, instance.headers)["totalItems"] and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert entries(instance.client, instance.headers)["totalItems"] == 0  # past the retention
+    finally:
+        instance.close()
+
+
+def test_code_releases_runtime_and_storage_changes_are_recorded(client, root_headers, project):
+    api = f"/api/projects/{project['id']}"
+    for code in ("// one\n", "// two\n"):
+        assert client.put(f"{api}/pipeline/branches/develop", json={"code": code}, headers=root_headers).status_code in (200, 201)
+    saved = newest(client, root_headers, action="pipeline.save_branch", project=project["id"])
+    assert saved["before"]["code"] == "// one\n" and saved["request"] == {"code": "// two\n"}
+    assert saved["target"] == "develop"
+    made = client.post(f"{api}/pipeline/releases", json={"branch": "develop", "bump": "minor"}, headers=root_headers)
+    assert made.status_code == 201, made.text
+    release = newest(client, root_headers, action="pipeline.create_release", project=project["id"])
+    assert release["after"]["version"] == made.json()["version"]
+    assert client.post(f"{api}/storage/dirs", json={"path": "old"}, headers=root_headers).status_code in (200, 201)
+    assert client.delete(f"{api}/storage", params={"path": "old"}, headers=root_headers).status_code in (200, 204)
+    deleted = newest(client, root_headers, action="storage.delete", project=project["id"])
+    assert deleted["query"] == {"path": "old"} and deleted["method"] == "DELETE"
+    big = "// x\n" * 2000
+    assert client.put(f"{api}/pipeline/branches/develop", json={"code": big}, headers=root_headers).status_code == 200
+    large = newest(client, root_headers, action="pipeline.save_branch", project=project["id"])
+    assert large["request"]["truncated"] is True and len(large["request"]["sha256"]) == 64
