@@ -60,3 +60,70 @@ class Instance:
     def close(self) -> None:
         self.stop()
         self.drop()
+
+
+SERVICE = """
+$router.post('/notes/:name', async (ctx) => {
+  const entry = await $storage.write(`notes/${ctx.params.name}.txt`, String(ctx.body.text))
+  await $goals.increment('hits')
+  return $router.response(201, entry)
+})
+$router.get('/notes/:name', async (ctx) => ({ text: await $storage.read(`notes/${ctx.params.name}.txt`), greeting: $env.get('GREETING') }))
+"""
+
+
+def populate(instance: Instance, slug: str = "moved") -> dict:
+    """A project with everything a project has: env, goals with counts, branches, releases, a
+    running service that wrote files, uploaded files; a second admin with an avatar."""
+    from auth_support import image_bytes
+    from runtime_support import Deployed
+
+    client, headers = instance.client, instance.headers
+    made = client.post("/api/projects", json={"name": "Moved", "slug": slug, "color": None}, headers=headers)
+    assert made.status_code == 201, made.text
+    service = Deployed(client, headers, made.json())
+    api = service.api
+    for key, kind, value in (("GREETING", "string", "hello"), ("LIMITS", "json", {"a": [1, 2]}), ("RATE", "float", 1.5),
+                             ("ON", "boolean", True)):
+        assert client.put(api(f"/env/{key}"), json={"type": kind, "value": value}, headers=headers).status_code in (200, 201)
+    goal = client.post(api("/goals"), json={"name": "Hits", "slug": "hits", "type": "daily_counter"}, headers=headers)
+    assert goal.status_code == 201, goal.text
+    first = service.release(SERVICE)
+    assert client.post(api("/pipeline/branches"), json={"name": "feature", "from": {"release": first}},
+                       headers=headers).status_code == 201
+    assert client.put(api("/pipeline/branches/feature"), json={"code": SERVICE + "\n// feature\n"},
+                      headers=headers).status_code == 200
+    running = service.release(SERVICE + "\n// second\n")
+    service.start(running)
+    for name in ("a", "b"):
+        wrote = client.post(service.bot(f"/notes/{name}"), json={"text": f"note {name}"})
+        assert wrote.status_code == 201, wrote.text
+    files = f"{api('/storage')}/files"
+    uploaded = client.post(files, params={"path": "uploads/deep"}, headers=headers,
+                           files=[("file", ("blob.bin", bytes(range(256)) * 40)), ("file", ("pic.png", image_bytes((40, 30))))])
+    assert uploaded.status_code in (200, 201), uploaded.text
+    admin = client.post("/api/users", json={"email": "second@m3m.test", "password": "Second-pass-1", "name": "Second",
+                                            "permissions": {"createProjects": True, "projects": [service.project["id"]]}},
+                        headers=headers)
+    assert admin.status_code == 201, admin.text
+    second = login(client, "second@m3m.test", "Second-pass-1")
+    avatar = client.put("/api/auth/me/avatar", files={"file": ("me.png", image_bytes((64, 64)))}, headers=second)
+    assert avatar.status_code == 200, avatar.text
+    return {"service": service, "project": service.project, "release": running}
+
+
+BACKUP_EXCLUDE = ["db", "backups", "projects/*/tmp", ".backup-*", ".server-*"]
+
+
+def documents(instance: Instance) -> dict[str, list[dict]]:
+    """Every document of every collection, in _id order."""
+    with instance.mongo() as mongo:
+        db = mongo[instance.database]
+        return {name: sorted(db[name].find({}), key=lambda doc: str(doc["_id"])) for name in sorted(db.list_collection_names())}
+
+
+def files(storage: Path) -> dict[str, bytes]:
+    """Every file of a storage tree outside what backups leave out, with its bytes."""
+    from builtin_plugins.backup.archive import storage_files
+
+    return {relative: path.read_bytes() for relative, path in storage_files(storage, BACKUP_EXCLUDE)}
