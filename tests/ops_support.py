@@ -112,7 +112,7 @@ def populate(instance: Instance, slug: str = "moved") -> dict:
     return {"service": service, "project": service.project, "release": running}
 
 
-BACKUP_EXCLUDE = ["db", "backups", "projects/*/tmp", ".backup-*", ".server-*"]
+BACKUP_EXCLUDE = ["db", "backups", "projects/*/tmp", "exports-tmp", ".backup-*", ".server-*"]
 
 
 def documents(instance: Instance) -> dict[str, list[dict]]:

@@ -14,4 +14,4 @@ class BackupSettings(Section):
     pause_timeout: Duration = 60  # how long an API change waits for a backup to finish (then 503)
     # Paths of the storage tree (relative, shell patterns) left out: the embedded database is
     # dumped with the rest of the database, not copied as files; uploads in progress are not data.
-    exclude: list[str] = ["db", "backups", "projects/*/tmp", ".backup-*", ".server-*"]
+    exclude: list[str] = ["db", "backups", "projects/*/tmp", "exports-tmp", ".backup-*", ".server-*"]

@@ -22,3 +22,8 @@ async def m3m_project_deleted(app, project_id):
     from .routes import env
 
     await env(app).delete_project(project_id)
+
+
+@hookimpl(optionalhook=True)
+def m3m_project_collections():
+    return {"env": {"field": "project"}}

@@ -22,3 +22,9 @@ async def m3m_project_deleted(app, project_id):
     from .routes import goals
 
     await goals(app).delete_project(project_id)
+
+
+@hookimpl(optionalhook=True)
+def m3m_project_collections():
+    # Statistics of the project's own goals; its counts in global goals stay with the instance.
+    return {"goals": {"field": "projectRef"}, "goal_stats": {"field": "project", "references": {"goal": "goals"}}}

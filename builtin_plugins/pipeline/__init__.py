@@ -37,3 +37,8 @@ async def m3m_release(app, project_id, version):
 
     doc = await pipeline(app).release(project_id, version)
     return {"version": doc["version"], "code": doc["code"]} if doc else None
+
+
+@hookimpl(optionalhook=True)
+def m3m_project_collections():
+    return {"pipeline_branches": {"field": "project"}, "pipeline_releases": {"field": "project"}}

@@ -62,3 +62,16 @@ async def m3m_user_deleted(app, user_id):
     from .routes import projects
 
     await projects(app).remove_member(user_id)
+
+
+@hookimpl(optionalhook=True)
+def m3m_project_collections():
+    # The API key's hash is never exported: the copy gets a key of its own when asked.
+    return {"projects": {"field": "_id", "omit": ["apiKeyHash"], "unique": "slug"}}
+
+
+@hookimpl(optionalhook=True)
+async def m3m_project_imported(app, project_id, user_id):
+    from .routes import projects
+
+    await projects(app).adopt(project_id, user_id)

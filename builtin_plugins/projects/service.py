@@ -163,3 +163,9 @@ class ProjectService:
         """The user's account is gone: out of every project's members."""
         async for doc in self.projects.find({"members": user_id}, {"_id": 1}):
             await self._change_members(doc["_id"], lambda members: members - {user_id})
+
+    async def adopt(self, project_id: str, user_id: str) -> None:
+        """An imported project: its importer is its creator and only member (the users of the
+        instance it came from mean nothing here)."""
+        await replace_fields(self.projects, {"_id": ObjectId(project_id)},
+                             {"members": [user_id], "createdBy": user_id, "updated": now()})

@@ -59,3 +59,15 @@ async def m3m_project_deleted(app, project_id):
     from .routes import runtime
 
     await runtime(app).forget(project_id)
+
+
+@hookimpl(optionalhook=True)
+def m3m_project_collections():
+    return {"runtime_services": {"field": "project", "omit": ["pid", "startedAt", "restarts", "reason"]}}
+
+
+@hookimpl(optionalhook=True)
+async def m3m_project_imported(app, project_id, user_id):
+    from .routes import runtime
+
+    await runtime(app).resume(project_id)

@@ -143,6 +143,20 @@ class Runtime:
 
                 await asyncio.gather(*(start(coro) for coro in starts), return_exceptions=True)
 
+    async def resume(self, project_id: str) -> None:
+        """Start the project's service when its stored wish is to run (an imported project)."""
+        from kernel.tenancy import resolve_project
+
+        doc = await self.stored(project_id)
+        if not doc or doc.get("desired") != "running":
+            return
+        async with self.app.app_context():
+            project = await resolve_project(project_id)
+        release = await self.release(project_id, doc.get("release") or "")
+        if project is None or release is None:
+            return
+        await self.supervisor.start(project, release, sleep_after=self.sleep_after(doc))
+
     async def forget(self, project_id: str) -> None:
         await self.supervisor.stop(project_id, record=False)
         await self.states.delete_many({"project": project_id})

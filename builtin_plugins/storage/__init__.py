@@ -37,3 +37,10 @@ async def m3m_project_deleted(app, project_id):
     await storage(app).keys.forget(project_id)
     storage(app).forget(project_id)
     await run(remove_project, app.m3m.settings.storage.path, project_id)
+
+
+@hookimpl(optionalhook=True)
+def m3m_project_folders(app, project_id):
+    from .service import project_dir
+
+    return {"storage": project_dir(app.m3m.settings.storage.path, project_id) / "storage"}

@@ -1,0 +1,73 @@
+"""Project export and import over REST (docs/api.md "Projects", docs/operations.md)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from quart import Blueprint, Response, current_app, request
+from quart_schema import tag
+
+from kernel.api import allow_body
+from kernel.errors import Refused, forbidden, invalid
+from kernel.security import require_user
+from kernel.tenancy import require_project, resolve_project
+
+from .service import export_project, import_project, scratch_dir
+
+blueprint = Blueprint("export", __name__)
+SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+
+
+@blueprint.get("/api/projects/<pid>/export")
+@tag(["projects"])
+async def export(pid: str):
+    """Download the project as one archive: settings, env, goals, branches, releases, runtime
+    state, files, and whatever other plugins keep per project. Not the API key (see manifest)."""
+    project, _ = await require_project(pid, settings=True)
+    app = current_app._get_current_object()
+    path = await export_project(app, project)
+
+    async def chunks():
+        try:
+            with open(path, "rb") as handle:
+                while chunk := handle.read(1024 * 1024):
+                    yield chunk
+        finally:
+            path.unlink(missing_ok=True)
+
+    response = Response(chunks(), mimetype="application/gzip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{project["slug"]}.m3m-project.tar.gz"'
+    return response
+
+
+@blueprint.post("/api/projects/import")
+@tag(["projects"])
+async def import_():
+    """Import an exported project (the archive as the raw body). It gets a new id; its slug, or a
+    free variant on a clash (`?slug=` chooses one: 409 when taken); the importer is its member."""
+    principal = await require_user()
+    if not (principal.is_root or principal.permissions.get("createProjects")):
+        raise forbidden("importing a project needs the createProjects permission")
+    wanted = request.args.get("slug")
+    if wanted is not None and not re.fullmatch(SLUG, wanted):
+        raise invalid("slug", "lowercase letters, digits and dashes, 1-64")
+    app = current_app._get_current_object()
+    limit = app.m3m.settings.export.max_import
+    allow_body(limit)
+    path = scratch_dir(app) / f"import-{secrets.token_hex(8)}.tar.gz"
+    try:
+        size = 0
+        with open(path, "wb") as out:
+            async for chunk in request.body:
+                size += len(chunk)
+                if size > limit:
+                    raise Refused(413, f"the archive is larger than {limit} bytes")
+                out.write(chunk)
+        if size == 0:
+            raise invalid("file", "send the exported archive as the request body")
+        project_id = await import_project(app, path, principal.id, wanted)
+    finally:
+        path.unlink(missing_ok=True)
+    project = await resolve_project(project_id)
+    return {"id": project_id, "slug": project["slug"], "name": project.get("name")}, 201
