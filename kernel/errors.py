@@ -101,6 +101,17 @@ def install_error_handlers(app: Quart) -> None:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
+    from pymongo.errors import ConnectionFailure
+
+    @app.errorhandler(ConnectionFailure)
+    async def _database_away(exc: ConnectionFailure):
+        # The database stopped or cannot be reached: not a bug, and it passes; the driver
+        # reconnects by itself once it is back.
+        log.warning("the database does not answer: %s", str(exc).split(", Timeout:")[0])
+        response = envelope(503, "the database does not answer; try again shortly", "database_unavailable")
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(Exception)
     async def _unexpected(exc: Exception):
         log.exception("unhandled error")
