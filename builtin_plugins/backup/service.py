@@ -17,7 +17,7 @@ NAME = re.compile(r"^m3m-\d{8}-\d{6}-\d{6}\.tar\.gz$")
 
 
 def backups_dir(settings) -> Path:
-    return Path(settings.backup.path or Path(settings.storage.path) / "backups")
+    return Path(settings.backup.path) if settings.backup.path else Path(settings.storage.path) / "backups"
 
 
 class Backups:

@@ -1,15 +1,19 @@
 """The backup plugin's settings section [backup]."""
 
-from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from kernel.settings import Duration, Int, Section
+from kernel.units import parse_duration
+
+# A duration where 0 means "never" (settings are printed as TOML, which has no null).
+DurationOrOff = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
 
 
 class BackupSettings(Section):
-    path: Path | None = None  # where backups are kept; empty: {storage.path}/backups
-    every: Duration | None = None  # make one this often (e.g. "1d"); empty: only when asked
+    path: str = ""  # where backups are kept; empty: {storage.path}/backups
+    every: DurationOrOff = 0  # make one this often (e.g. "1d"); 0: only when asked
     keep: Int = Field(default=7, ge=1)  # backups kept in `path`; the oldest beyond go
     pause_timeout: Duration = 60  # how long an API change waits for a backup to finish (then 503)
     # Paths of the storage tree (relative, shell patterns) left out: the embedded database is
