@@ -184,3 +184,9 @@ def test_code_releases_runtime_and_storage_changes_are_recorded(client, root_hea
     assert client.put(f"{api}/pipeline/branches/develop", json={"code": big}, headers=root_headers).status_code == 200
     large = newest(client, root_headers, action="pipeline.save_branch", project=project["id"])
     assert large["request"]["truncated"] is True and len(large["request"]["sha256"]) == 64
+
+
+def test_an_export_is_recorded_though_it_is_a_read(client, root_headers, project):
+    assert client.get(f"/api/projects/{project['id']}/export", headers=root_headers).status_code == 200
+    entry = newest(client, root_headers, action="export.export", project=project["id"])
+    assert entry["method"] == "GET" and entry["status"] == 200 and entry["before"] is None and entry["after"] is None

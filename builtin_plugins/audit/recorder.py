@@ -25,9 +25,12 @@ SMALL_BODY = 64 * 1024
 
 def _watched() -> bool:
     rule = request.url_rule.rule if request.url_rule else None
-    if request.method not in CHANGES or not request.path.startswith("/api/") or rule is None:
+    if not request.path.startswith("/api/") or rule is None:
         return False
-    return not any(skipped == rule for skipped in current_app.m3m.settings.audit.skip)
+    settings = current_app.m3m.settings.audit
+    if request.method not in CHANGES:
+        return request.method == "GET" and rule in settings.record_reads
+    return rule not in settings.skip
 
 
 @recorder.before_app_request
@@ -41,7 +44,8 @@ async def _before() -> None:
             project = await resolve_project(pid)  # now: after a delete it is gone
             if project:
                 g.m3m_audit["project"] = {"id": project["id"], "slug": project.get("slug")}
-        g.m3m_audit["before"] = await _current_state()
+        if request.method != "GET":
+            g.m3m_audit["before"] = await _current_state()
     except Exception:  # never in the way of the change itself
         log.debug("audit: no state before %s %s", request.method, request.path, exc_info=True)
 

@@ -17,5 +17,7 @@ class AuditSettings(Section):
     hide_values: list[str] = ["/env"]
     # Routes not recorded: high-rate data writes that are no admin's change.
     skip: list[str] = ["/api/projects/<pid>/goals/<goal>/increment"]
+    # Reads recorded too: they hand out everything (a project's env and files, a whole backup).
+    record_reads: list[str] = ["/api/projects/<pid>/export", "/api/backups/<name>"]
     # Routes whose refusals are recorded too (failed sign-ins).
     record_failures: list[str] = ["/api/auth/login"]
