@@ -35,10 +35,15 @@ class Instance:
 
     def start(self, sign_in: bool = True) -> "Instance":
         self.env = {**self.env, "M3M_SERVER__PORT": str(free_port())}
-        self.server = Server(self.env, self.workdir).wait_ready(60)
-        self.client = httpx.Client(base_url=self.server.url, timeout=60)
-        if sign_in:
-            self.headers = login(self.client, ROOT_EMAIL, ROOT_PASSWORD)
+        self.server = Server(self.env, self.workdir)
+        try:
+            self.server.wait_ready(60)
+            self.client = httpx.Client(base_url=self.server.url, timeout=60)
+            if sign_in:
+                self.headers = login(self.client, ROOT_EMAIL, ROOT_PASSWORD)
+        except BaseException:  # a server that did not come up is not left running
+            self.stop(signal.SIGKILL)
+            raise
         return self
 
     def stop(self, signum: int = signal.SIGTERM) -> int | None:

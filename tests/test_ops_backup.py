@@ -31,7 +31,11 @@ def archived_documents(archive) -> dict[str, list[dict]]:
 @pytest.fixture(scope="module")
 def source(mongo_uri, tmp_path_factory):
     instance = Instance(mongo_uri, tmp_path_factory.mktemp("source"), "backup_source", M3M_BACKUP__KEEP="2").start()
-    populated = populate(instance)
+    try:
+        populated = populate(instance)
+    except BaseException:  # no server left running by a failed set-up
+        instance.close()
+        raise
     yield instance, populated
     instance.close()
 

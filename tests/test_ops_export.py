@@ -52,9 +52,13 @@ def project_documents(instance: Instance, project_id: str, slug: str) -> dict[st
 @pytest.fixture(scope="module")
 def source(mongo_uri, tmp_path_factory):
     instance = Instance(mongo_uri, tmp_path_factory.mktemp("export-source"), "export_source").start()
-    populated = populate(instance, slug="travels")
-    key = instance.client.post(f"/api/projects/{populated['project']['id']}/api-key", headers=instance.headers)
-    populated["apiKey"] = key.json()["apiKey"]
+    try:
+        populated = populate(instance, slug="travels")
+        key = instance.client.post(f"/api/projects/{populated['project']['id']}/api-key", headers=instance.headers)
+        populated["apiKey"] = key.json()["apiKey"]
+    except BaseException:  # no server left running by a failed set-up
+        instance.close()
+        raise
     yield instance, populated
     instance.close()
 

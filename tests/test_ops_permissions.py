@@ -261,7 +261,12 @@ def outcome(response: httpx.Response) -> str:
 def matrix(mongo_uri, tmp_path_factory):
     instance = Instance(mongo_uri, tmp_path_factory.mktemp("matrix"), "matrix",
                         M3M_AUTH__LOGIN_MAX_FAILURES_PER_ADDRESS="100000").start()
-    yield Matrix(instance)
+    try:
+        matrix = Matrix(instance)
+    except BaseException:  # no server left running by a failed set-up
+        instance.close()
+        raise
+    yield matrix
     instance.close()
 
 
