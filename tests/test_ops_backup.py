@@ -15,7 +15,7 @@ import pytest
 from bson.codec_options import CodecOptions
 
 from auth_support import assert_error
-from conftest import ROOT_EMAIL, ROOT_PASSWORD, login
+from conftest import login
 from ops_support import Instance, documents, files, populate
 from runtime_support import wait_until
 
