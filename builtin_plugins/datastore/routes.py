@@ -1,0 +1,159 @@
+"""Data store REST endpoints (docs/api.md "Data store", docs/datastore.md): models and their records."""
+
+from __future__ import annotations
+
+from quart import Blueprint, jsonify, request
+from quart_schema import tag
+
+from kernel.api import body, load_model, read_json
+from kernel.errors import Refused
+from kernel.plugins import app_service
+from kernel.tenancy import require_project
+
+from .models import ModelIn, ModelPatch, check_definition
+from .store import Models, public_model
+
+blueprint = Blueprint("datastore", __name__)
+
+
+def models(app=None) -> Models:
+    return app_service("m3m.datastore", lambda app: Models(app.m3m.db, app.m3m.settings.datastore), app)
+
+
+async def project_model(pid: str, ref: str) -> tuple[dict, dict]:
+    project, _ = await require_project(pid)
+    return project, await models().get(project["id"], ref)
+
+
+def whole(name: str, raw, default: int, high: int) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise Refused(400, f"{name}: must be a whole number", fields={name: "must be a whole number"}) from None
+    if not 1 <= value <= high:
+        raise Refused(400, f"{name}: must be from 1 to {high}", fields={name: f"must be from 1 to {high}"})
+    return value
+
+
+def if_match() -> int | None:
+    """The revision of If-Match ("3", W/"3" or 3); None when the header is absent."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    text = raw.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise Refused(400, "If-Match: give the record's revision, as its ETag says", fields={"If-Match": "not a revision"})
+    return int(text)
+
+
+def with_etag(record: dict, status: int = 200):
+    response = jsonify(record)
+    response.status_code = status
+    response.headers["ETag"] = f'"{record["revision"]}"'
+    return response
+
+
+# -- models ----------------------------------------------------------------------------------
+
+
+@blueprint.get("/api/projects/<pid>/models")
+@tag(["datastore"])
+async def list_models(pid: str):
+    """The project's models, by name."""
+    project, _ = await require_project(pid)
+    return jsonify(await models().list(project["id"]))
+
+
+@blueprint.post("/api/projects/<pid>/models")
+@tag(["datastore"])
+@body(ModelIn)
+async def create_model(pid: str, data: ModelIn):
+    """A new model: fields, table and form configs are checked together (422 names the place)."""
+    project, _ = await require_project(pid)
+    store = models()
+    return await store.create(project["id"], check_definition(data, store.limits)), 201
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>")
+@tag(["datastore"])
+async def get_model(pid: str, ref: str):
+    _, model = await project_model(pid, ref)
+    return public_model(model)
+
+
+@blueprint.patch("/api/projects/<pid>/models/<ref>")
+@tag(["datastore"])
+@body(ModelPatch)
+async def update_model(pid: str, ref: str, data: ModelPatch):
+    """Change a model; its records follow (added fields get their default, removed ones go,
+    `renames` move values, a type change that does not convert every value is a 409)."""
+    project, model = await project_model(pid, ref)
+    merged = {**public_model(model), **data.model_dump(exclude_unset=True, exclude={"renames"})}
+    for name in ("id", "created", "updated"):
+        merged.pop(name)
+    store = models()
+    definition = check_definition(load_model(ModelIn, merged), store.limits)
+    return await store.update(project["id"], model, definition, data.renames)
+
+
+@blueprint.delete("/api/projects/<pid>/models/<ref>")
+@tag(["datastore"])
+async def delete_model(pid: str, ref: str):
+    """Delete a model and its records; refused (409) while another model's ref points at it."""
+    project, model = await project_model(pid, ref)
+    await models().delete(project["id"], model)
+    return "", 204
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>/records")
+@tag(["datastore"])
+async def list_records(pid: str, ref: str):
+    """?filter=&sort=&page=&perPage=&skipTotal=&expand=&fields= (PocketBase's grammar)."""
+    project, model = await project_model(pid, ref)
+    store, args = models(), request.args
+    per_page_default = model.get("table", {}).get("pageSize") or 30
+    result = await store.records(project["id"]).list(
+        model, filter=args.get("filter"), sort=args.get("sort"),
+        page=whole("page", args.get("page"), 1, 1_000_000),
+        per_page=whole("perPage", args.get("perPage"), min(per_page_default, store.limits.max_per_page), store.limits.max_per_page),
+        skip_total=args.get("skipTotal", "").lower() in ("1", "true", "yes"),
+        expand=args.get("expand", ""), fields=args.get("fields", ""),
+    )
+    return jsonify(result)
+
+
+@blueprint.post("/api/projects/<pid>/models/<ref>/records")
+@tag(["datastore"])
+async def create_record(pid: str, ref: str):
+    """A new record; every field is checked at once (422 with `error.fields` = {key: {code, message}})."""
+    project, model = await project_model(pid, ref)
+    return with_etag(await models().records(project["id"]).create(model, await read_json()), 201)
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>/records/<rid>")
+@tag(["datastore"])
+async def get_record(pid: str, ref: str, rid: str):
+    project, model = await project_model(pid, ref)
+    record = await models().records(project["id"]).get(model, rid, request.args.get("expand", ""), request.args.get("fields", ""))
+    return with_etag(record) if "revision" in record else jsonify(record)
+
+
+@blueprint.patch("/api/projects/<pid>/models/<ref>/records/<rid>")
+@tag(["datastore"])
+async def update_record(pid: str, ref: str, rid: str):
+    """Change some fields; `If-Match: "<revision>"` (or `revision` in the body) makes a stale write a 409."""
+    project, model = await project_model(pid, ref)
+    return with_etag(await models().records(project["id"]).update(model, rid, await read_json(), if_match()))
+
+
+@blueprint.delete("/api/projects/<pid>/models/<ref>/records/<rid>")
+@tag(["datastore"])
+async def delete_record(pid: str, ref: str, rid: str):
+    project, model = await project_model(pid, ref)
+    await models().records(project["id"]).delete(model, rid)
+    return "", 204

@@ -1,0 +1,398 @@
+"""The data store over real HTTP: models (validation, slugs, refs, deletes), records (every field
+type and its options, validation codes, the every-field rule, revisions and concurrent PATCHes,
+lists with sort, pages, skipTotal, expand and fields) and who reaches them (docs/datastore.md)."""
+
+from __future__ import annotations
+
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+
+@pytest.fixture(scope="module")
+def owner(users):
+    return users.make(createProjects=True)
+
+
+def new_project(client, headers) -> dict:
+    slug = f"ds-{secrets.token_hex(4)}"
+    response = client.post("/api/projects", json={"name": slug, "slug": slug}, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def project(client, owner):
+    return new_project(client, owner["headers"])
+
+
+class Store:
+    """The data store API of one project, as one caller."""
+
+    def __init__(self, client: httpx.Client, project: dict, headers: dict) -> None:
+        self.client, self.headers = client, headers
+        self.base = f"/api/projects/{project['id']}/models"
+
+    def model(self, slug, fields, **extra):
+        return self.client.post(self.base, json={"name": slug.title(), "slug": slug, "fields": fields, **extra}, headers=self.headers)
+
+    def patch_model(self, ref, **changes):
+        return self.client.patch(f"{self.base}/{ref}", json=changes, headers=self.headers)
+
+    def create(self, slug, record):
+        return self.client.post(f"{self.base}/{slug}/records", json=record, headers=self.headers)
+
+    def made(self, slug, record) -> dict:
+        response = self.create(slug, record)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def list(self, slug, **params):
+        return self.client.get(f"{self.base}/{slug}/records", params=params, headers=self.headers)
+
+    def items(self, slug, **params) -> list[dict]:
+        response = self.list(slug, **params)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    def get(self, slug, rid, **params):
+        return self.client.get(f"{self.base}/{slug}/records/{rid}", params=params, headers=self.headers)
+
+    def patch(self, slug, rid, changes, headers=None):
+        return self.client.patch(f"{self.base}/{slug}/records/{rid}", json=changes, headers={**self.headers, **(headers or {})})
+
+    def delete(self, slug, rid):
+        return self.client.delete(f"{self.base}/{slug}/records/{rid}", headers=self.headers)
+
+
+@pytest.fixture
+def store(client, project, owner):
+    return Store(client, project, owner["headers"])
+
+
+def field(key, type_, **extra):
+    return {"key": key, "type": type_, **extra}
+
+
+# -- models ----------------------------------------------------------------------------------
+
+
+def test_model_crud_and_slug_rules(store, client, owner, project):
+    response = store.model("posts", [field("title", "string", required=True)], table={"columns": ["title", "created"], "sortable": ["title"]})
+    assert response.status_code == 201, response.text
+    model = response.json()
+    assert model["slug"] == "posts" and model["fields"][0]["key"] == "title" and model["fields"][0]["nullable"] is True
+    assert store.model("posts", []).status_code == 409
+    for slug in ("1posts", "my-posts", "class", "a b", "x" * 65, "__proto__"):
+        response = store.model(slug, [])
+        assert response.status_code == 422, (slug, response.text)
+        assert "slug" in response.json()["error"]["fields"]
+    listed = client.get(store.base, headers=owner["headers"]).json()
+    assert [m["slug"] for m in listed] == ["posts"]
+    assert client.get(f"{store.base}/{model['id']}", headers=owner["headers"]).json()["slug"] == "posts"
+    renamed = store.patch_model("posts", name="Articles", slug="articles")
+    assert renamed.status_code == 200 and renamed.json()["slug"] == "articles"
+    assert client.get(f"{store.base}/posts", headers=owner["headers"]).status_code == 404
+    # The same slug in another project is fine.
+    other = Store(client, new_project(client, owner["headers"]), owner["headers"])
+    assert other.model("articles", []).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "fields, extra, where",
+    [
+        ([field("id", "string")], {}, "fields.0.key"),
+        ([field("1x", "string")], {}, "fields.0.key"),
+        ([field("a.b", "string")], {}, "fields.0.key"),
+        ([field("$where", "string")], {}, "fields.0.key"),
+        ([field("a", "nope")], {}, "fields.0.type"),
+        ([field("a", "string"), field("a", "text")], {}, "fields.1.key"),
+        ([field("a", "string", options={"max": 3}, default="toolong")], {}, "fields.0.default"),
+        ([field("a", "number", default=1.5)], {}, "fields.0.default"),
+        ([field("a", "number", options={"min": 5}, default=1)], {}, "fields.0.default"),
+        ([field("a", "select", options={"values": ["x"]}, default="y")], {}, "fields.0.default"),
+        ([field("a", "email", default="not-an-email")], {}, "fields.0.default"),
+        ([field("a", "datetime", default="yesterday")], {}, "fields.0.default"),
+        ([field("a", "string", options={"size": 3})], {}, "fields.0"),
+        ([field("a", "string", options={"pattern": "("})], {}, "fields.0"),
+        ([field("a", "string", options={"min": 5, "max": 2})], {}, "fields.0"),
+        ([field("a", "select", options={})], {}, "fields.0"),
+        ([field("a", "ref", options={"model": "ghost"})], {}, "fields.0.options.model"),
+        ([field("a", "string")], {"table": {"columns": ["b"]}}, "table.columns.0"),
+        ([field("a", "document")], {"table": {"sortable": ["a"]}}, "table.sortable.0"),
+        ([field("a", "string")], {"table": {"defaultSort": "-zzz"}}, "table.defaultSort"),
+        ([field("a", "string")], {"form": {"order": ["a", "b"]}}, "form.order.1"),
+        ([field("a", "string")], {"form": {"widgets": {"b": "input"}}}, "form.widgets.b"),
+        ([field("a", "text")], {"form": {"widgets": {"a": "input"}}}, "form.widgets.a"),
+        ([field("a", "string")], {"table": {"pageSize": 0}}, "table.pageSize"),
+    ],
+)
+def test_model_validation_names_the_field(store, fields, extra, where):
+    response = store.model("things", fields, **extra)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert any(key == where or key.startswith(where + ".") for key in error["fields"]), error
+
+
+def test_valid_configs_and_widgets(store):
+    response = store.model("notes", [
+        field("body", "text"), field("title", "string", options={"min": 1, "max": 80, "pattern": "^[A-Z].*"}, default="Untitled"),
+        field("when", "datetime", default="2025-01-01T00:00:00Z"), field("kind", "select", options={"values": ["a", "b"], "maxSelect": 2}, default=["a"]),
+    ], table={"columns": ["title", "when", "id"], "filterable": ["kind"], "sortable": ["title", "when"], "defaultSort": "-when,title", "pageSize": 50},
+       form={"order": ["title", "body"], "hidden": ["kind"], "widgets": {"body": "tiptap", "title": "input", "when": "picker"}})
+    assert response.status_code == 201, response.text
+    assert response.json()["form"]["widgets"]["body"] == "tiptap"
+
+
+def test_deleting_a_model_deletes_its_records_and_a_ref_blocks_it(store, mongo):
+    assert store.model("authors", [field("name", "string")]).status_code == 201
+    response = store.model("books", [field("title", "string"), field("author", "ref", options={"model": "authors"})])
+    assert response.status_code == 201, response.text
+    books = response.json()
+    author = store.made("authors", {"name": "Ann"})
+    store.made("books", {"title": "T", "author": author["id"]})
+    refused = store.client.delete(f"{store.base}/authors", headers=store.headers)
+    assert refused.status_code == 409 and "books.author" in refused.json()["error"]["message"]
+    assert mongo[f"records_{books['id']}"].count_documents({}) == 1
+    assert store.client.delete(f"{store.base}/books", headers=store.headers).status_code == 204
+    assert mongo[f"records_{books['id']}"].count_documents({}) == 0
+    assert store.client.delete(f"{store.base}/authors", headers=store.headers).status_code == 204
+    assert store.client.get(f"{store.base}/authors", headers=store.headers).status_code == 404
+
+
+# -- records: field types --------------------------------------------------------------------
+
+TYPES_MODEL = [
+    field("s", "string", options={"min": 2, "max": 5}),
+    field("p", "string", options={"pattern": "^[a-z]+$"}),
+    field("t", "text", options={"max": 10}),
+    field("n", "number", options={"min": -5, "max": 100}),
+    field("f", "float", options={"max": 1.5}),
+    field("b", "bool"),
+    field("doc", "document", options={"maxSize": 64}),
+    field("j", "json"),
+    field("d", "date"),
+    field("dt", "datetime"),
+    field("e", "email"),
+    field("u", "url"),
+    field("one", "select", options={"values": ["x", "y", "z"]}),
+    field("many", "select", options={"values": ["x", "y", "z"], "maxSelect": 2}),
+]
+
+
+@pytest.fixture
+def typed(store):
+    response = store.model("typed", TYPES_MODEL)
+    assert response.status_code == 201, response.text
+    return store
+
+
+@pytest.mark.parametrize(
+    "key, sent, stored",
+    [
+        ("s", "ab", "ab"), ("s", "ééééé", "ééééé"),  # five characters, ten bytes: within max 5
+        ("s", "", ""), ("p", "abc", "abc"), ("t", "line\nline", "line\nline"),
+        ("n", 42, 42), ("n", 42.0, 42), ("n", -5, -5), ("f", 1.5, 1.5), ("f", 1, 1.0), ("b", False, False),
+        ("doc", {"a": [1, {"b": None}]}, {"a": [1, {"b": None}]}), ("j", [1, "x"], [1, "x"]), ("j", "text", "text"),
+        ("d", "2025-02-28", "2025-02-28"), ("d", "2025-02-28T23:00:00-05:00", "2025-03-01"),
+        ("dt", "2025-01-01T12:00:00Z", "2025-01-01T12:00:00.000Z"), ("dt", "2025-01-01 12:00:00", "2025-01-01T12:00:00.000Z"),
+        ("dt", "2025-01-01T12:00:00+02:00", "2025-01-01T10:00:00.000Z"), ("dt", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z"),
+        ("dt", "2025-01-01T12:00:00.123456Z", "2025-01-01T12:00:00.123Z"),
+        ("e", "a.b+c@example.org", "a.b+c@example.org"), ("u", "https://example.org/x?y=1", "https://example.org/x?y=1"),
+        ("one", "y", "y"), ("one", "", None), ("many", ["x", "y"], ["x", "y"]), ("many", ["x", "x"], ["x"]), ("many", [], []),
+    ],
+)
+def test_valid_values(typed, mongo, key, sent, stored):
+    record = typed.made("typed", {key: sent})
+    assert record[key] == stored
+    again = typed.get("typed", record["id"]).json()
+    assert again[key] == stored and type(again[key]) is type(stored)
+
+
+@pytest.mark.parametrize(
+    "key, sent, code",
+    [
+        ("s", "a", "validation_min_text_constraint"), ("s", "abcdef", "validation_max_text_constraint"), ("s", "a\nb", "validation_invalid_format"),
+        ("s", 5, "validation_invalid_type"), ("s", {"$gt": ""}, "validation_invalid_type"), ("s", ["ab"], "validation_invalid_type"),
+        ("p", "ABC", "validation_invalid_format"), ("t", "x" * 11, "validation_max_text_constraint"),
+        ("n", 1.5, "validation_only_int_constraint"), ("n", 101, "validation_max_number_constraint"), ("n", -6, "validation_min_number_constraint"),
+        ("n", "5", "validation_invalid_type"), ("n", True, "validation_invalid_type"), ("n", 2**60, "validation_max_number_constraint"),
+        ("f", 1.6, "validation_max_number_constraint"), ("b", 1, "validation_invalid_type"), ("b", "true", "validation_invalid_type"),
+        ("doc", {"$where": "1"}, "validation_invalid_key"), ("doc", {"a": {"$gt": ""}}, "validation_invalid_key"), ("doc", {"a.b": 1}, "validation_invalid_key"),
+        ("doc", {"x": "y" * 100}, "validation_json_size_limit"), ("j", [{"$ne": None}], "validation_invalid_key"),
+        ("d", "2025-02-30", "validation_invalid_date"), ("d", "tomorrow", "validation_invalid_date"), ("d", 20250101, "validation_invalid_date"),
+        ("dt", "2025-13-01T00:00:00Z", "validation_invalid_date"), ("dt", "10000-01-01T00:00:00Z", "validation_invalid_date"),
+        ("dt", "0001-01-01T00:00:00+01:00", "validation_invalid_date"),
+        ("e", "no-at.example.org", "validation_invalid_email"), ("e", "a@b", "validation_invalid_email"),
+        ("u", "javascript:alert(1)", "validation_invalid_url"), ("u", "example.org", "validation_invalid_url"),
+        ("one", "w", "validation_invalid_value"), ("one", ["x"], "validation_invalid_type"),
+        ("many", ["x", "y", "z"], "validation_too_many_values"), ("many", ["x", 1], "validation_invalid_type"),
+        ("nope", 1, "validation_unknown_field"), ("created", "2025-01-01T00:00:00Z", "validation_system_field"),
+    ],
+)
+def test_invalid_values(typed, key, sent, code):
+    response = typed.create("typed", {key: sent})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["fields"][key]["code"] == code
+
+
+def test_nan_and_infinity_are_refused(typed):
+    for text in ('{"f": NaN}', '{"f": Infinity}', '{"n": -Infinity}', '{"doc": {"x": NaN}}'):
+        response = typed.client.post(f"{typed.base}/typed/records", content=text, headers={**typed.headers, "Content-Type": "application/json"})
+        assert response.status_code == 422, (text, response.text)
+
+
+def test_every_failing_field_is_named_at_once(typed):
+    response = typed.create("typed", {"s": "a", "n": "x", "e": "bad", "one": "w", "extra": 1})
+    assert response.status_code == 422
+    fields = response.json()["error"]["fields"]
+    assert set(fields) == {"s", "n", "e", "one", "extra"}
+    assert all(set(value) == {"code", "message"} for value in fields.values())
+
+
+def test_every_record_stores_every_field(typed, mongo, project):
+    record = typed.made("typed", {"s": "ab"})
+    model = typed.client.get(f"{typed.base}/typed", headers=typed.headers).json()
+    doc = mongo[f"records_{model['id']}"].find_one({"_id": record["id"]})
+    assert set(doc) == {"_id", "created", "updated", "revision", *(f["key"] for f in TYPES_MODEL)}
+    assert doc["t"] is None and doc["many"] == [] and doc["one"] is None
+
+
+def test_required_nullable_and_defaults(store):
+    response = store.model("rules", [
+        field("title", "string", required=True),
+        field("count", "number", nullable=False),
+        field("note", "text", nullable=False),
+        field("level", "number", default=3),
+        field("flag", "bool", required=True),
+        field("when", "datetime", nullable=False),
+        field("tags", "select", options={"values": ["a", "b"], "maxSelect": 3}, required=True),
+    ])
+    assert response.status_code == 201, response.text
+    missing = store.create("rules", {})
+    fields = missing.json()["error"]["fields"]
+    assert fields["title"]["code"] == "validation_required" and fields["tags"]["code"] == "validation_required"
+    assert fields["when"]["code"] == "validation_not_nullable" and fields["flag"]["code"] == "validation_required"
+    assert "count" not in fields and "note" not in fields  # non-nullable with a zero value: it starts at zero
+    assert store.create("rules", {"title": "", "flag": False, "tags": ["a"], "when": "2025-01-01T00:00:00Z"}).json()["error"]["fields"]["title"]["code"] == "validation_required"
+    record = store.made("rules", {"title": "x", "flag": False, "tags": ["a"], "when": "2025-01-01T00:00:00Z", "note": None})
+    assert (record["count"], record["note"], record["level"], record["flag"]) == (0, "", 3, False)
+    # A patch checks the fields it sends; required ones cannot be blanked.
+    assert store.patch("rules", record["id"], {"title": None}).json()["error"]["fields"]["title"]["code"] == "validation_required"
+    assert store.patch("rules", record["id"], {"when": None}).json()["error"]["fields"]["when"]["code"] == "validation_not_nullable"
+    assert store.patch("rules", record["id"], {"level": None}).json()["level"] is None
+
+
+# -- records: revisions and concurrency -------------------------------------------------------
+
+
+def test_patch_keeps_other_fields_and_stale_revisions_are_refused(store):
+    assert store.model("items", [field("a", "string"), field("b", "number")]).status_code == 201
+    record = store.made("items", {"a": "x", "b": 1})
+    assert record["revision"] == 1
+    got = store.get("items", record["id"])
+    assert got.headers["ETag"] == '"1"'
+    changed = store.patch("items", record["id"], {"b": 2}, headers={"If-Match": '"1"'})
+    assert changed.status_code == 200 and changed.json()["a"] == "x" and changed.json()["revision"] == 2
+    stale = store.patch("items", record["id"], {"b": 3}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale_revision"
+    assert store.patch("items", record["id"], {"b": 3, "revision": 1}).status_code == 409
+    assert store.patch("items", record["id"], {"b": 3, "revision": 2}).status_code == 200
+    assert store.patch("items", record["id"], {"b": 4}, headers={"If-Match": "nope"}).status_code == 400
+    assert store.patch("items", "0" * 24, {"b": 4}).status_code == 404
+    assert store.get("items", "../x").status_code == 404
+
+
+def test_twenty_concurrent_patches_of_different_fields_all_survive(store):
+    keys = [f"f{i}" for i in range(20)]
+    assert store.model("wide", [field(key, "number") for key in keys]).status_code == 201
+    record = store.made("wide", {})
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda i: store.patch("wide", record["id"], {keys[i]: i + 1}).status_code, range(20)))
+    assert answers == [200] * 20
+    final = store.get("wide", record["id"]).json()
+    assert [final[key] for key in keys] == list(range(1, 21)) and final["revision"] == 21
+
+
+def test_delete_record_and_refs_follow(store):
+    assert store.model("people", [field("name", "string")]).status_code == 201
+    assert store.model("teams", [field("lead", "ref", options={"model": "people"}), field("crew", "ref", options={"model": "people", "maxSelect": 5}),
+                                 field("boss", "ref", options={"model": "people", "cascadeDelete": True})]).status_code == 201
+    ann, bob = store.made("people", {"name": "Ann"}), store.made("people", {"name": "Bob"})
+    team = store.made("teams", {"lead": ann["id"], "crew": [ann["id"], bob["id"]]})
+    bossed = store.made("teams", {"boss": bob["id"]})
+    missing = store.create("teams", {"lead": "0" * 24})
+    assert missing.json()["error"]["fields"]["lead"]["code"] == "validation_missing_rel_records"
+    assert store.delete("people", ann["id"]).status_code == 204
+    after = store.get("teams", team["id"]).json()
+    assert after["lead"] is None and after["crew"] == [bob["id"]]
+    assert store.delete("people", bob["id"]).status_code == 204
+    assert store.get("teams", bossed["id"]).status_code == 404  # cascadeDelete
+    assert store.get("people", ann["id"]).status_code == 404 and store.delete("people", ann["id"]).status_code == 404
+
+
+# -- lists -----------------------------------------------------------------------------------
+
+
+def test_sort_pages_skip_total_and_fields(store):
+    assert store.model("nums", [field("n", "number"), field("name", "string"), field("meta", "document")], table={"pageSize": 4}).status_code == 201
+    for i in range(10):
+        store.made("nums", {"n": i % 3, "name": f"r{i:02d}", "meta": {"i": i}})
+    page = store.list("nums", sort="-n,name", perPage=4, page=2).json()
+    assert (page["page"], page["perPage"], page["totalItems"], page["totalPages"]) == (2, 4, 10, 3)
+    everything = store.items("nums", sort="-n,name", perPage=10)
+    assert [r["name"] for r in everything][:4] == ["r02", "r05", "r08", "r01"]
+    assert [r["name"] for r in page["items"]] == [r["name"] for r in everything[4:8]]
+    assert len(store.items("nums")) == 4  # the model's pageSize
+    skipped = store.list("nums", skipTotal="true").json()
+    assert skipped["totalItems"] == -1 and skipped["totalPages"] == -1 and len(skipped["items"]) == 4
+    slim = store.items("nums", fields="id,name,meta.i", sort="name", perPage=1)
+    assert set(slim[0]) == {"id", "name", "meta"} and slim[0]["meta"] == {"i": 0}
+    for params, where in (({"sort": "nope"}, "sort"), ({"sort": "meta"}, "sort"), ({"fields": "nope"}, "fields"),
+                          ({"perPage": "0"}, "perPage"), ({"page": "x"}, "page"), ({"perPage": "100000"}, "perPage")):
+        response = store.list("nums", **params)
+        assert response.status_code == 400 and where in response.json()["error"]["fields"], (params, response.text)
+
+
+def test_expand_depth_one_to_three(store):
+    assert store.model("orgs", [field("name", "string")]).status_code == 201
+    assert store.model("users", [field("name", "string"), field("org", "ref", options={"model": "orgs"})]).status_code == 201
+    assert store.model("tags", [field("label", "string"), field("owner", "ref", options={"model": "users"})]).status_code == 201
+    assert store.model("posts", [field("title", "string"), field("author", "ref", options={"model": "users"}),
+                                 field("tags", "ref", options={"model": "tags", "maxSelect": 5})]).status_code == 201
+    org = store.made("orgs", {"name": "Acme"})
+    ann = store.made("users", {"name": "Ann", "org": org["id"]})
+    tag1, tag2 = store.made("tags", {"label": "a", "owner": ann["id"]}), store.made("tags", {"label": "b"})
+    post = store.made("posts", {"title": "P", "author": ann["id"], "tags": [tag2["id"], tag1["id"]]})
+    one = store.get("posts", post["id"], expand="author").json()
+    assert one["expand"]["author"]["name"] == "Ann" and "expand" not in one["expand"]["author"]
+    three = store.get("posts", post["id"], expand="tags.owner.org,author.org").json()
+    assert [t["label"] for t in three["expand"]["tags"]] == ["b", "a"]
+    assert three["expand"]["tags"][1]["expand"]["owner"]["expand"]["org"]["name"] == "Acme"
+    assert three["expand"]["author"]["expand"]["org"]["name"] == "Acme"
+    slim = store.items("posts", expand="author", fields="title,expand.author.name")
+    assert slim == [{"title": "P", "expand": {"author": {"name": "Ann"}}}]
+    for expand in ("title", "nope", "tags.owner.org.name"):
+        assert store.get("posts", post["id"], expand=expand).status_code == 400
+
+
+# -- who reaches the records -----------------------------------------------------------------
+
+
+def test_permissions(client, users, owner, root_headers, project, store):
+    assert store.model("secrets", [field("v", "string")]).status_code == 201
+    record = store.made("secrets", {"v": "x"})
+    base = store.base
+    member = users.make()
+    stranger = users.make()
+    response = client.put(f"/api/projects/{project['id']}/members", json={"members": [owner["id"], member["id"]]}, headers=owner["headers"])
+    assert response.status_code == 200, response.text
+    key_headers = {"X-API-Key": client.post(f"/api/projects/{project['id']}/api-key", headers=owner["headers"]).json()["apiKey"]}
+    other = new_project(client, owner["headers"])
+    other_key = client.post(f"/api/projects/{other['id']}/api-key", headers=owner["headers"]).json()["apiKey"]
+    for headers, status in ((root_headers, 200), (member["headers"], 200), (key_headers, 200), (stranger["headers"], 404), ({"X-API-Key": other_key}, 404), ({}, 401)):
+        assert client.get(f"{base}/secrets/records", headers=headers).status_code == status, headers
+        assert client.get(f"{base}/secrets/records/{record['id']}", headers=headers).status_code == status
+        assert client.post(f"{base}/secrets/records", json={"v": "y"}, headers=headers).status_code == (201 if status == 200 else status)
