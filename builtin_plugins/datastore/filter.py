@@ -158,7 +158,7 @@ class Parser:
 
     @staticmethod
     def is_field(token: Token) -> bool:
-        return token.kind == "path" and token.text not in ("true", "false", "null") and token.text not in MACROS
+        return token.kind == "path" and token.text not in ("true", "false", "null") and not token.text.startswith("@")
 
     def value(self, token: Token):
         if token.kind == "string":
@@ -197,7 +197,8 @@ def unescape(text: str) -> str:
 
 def macro(name: str, at: datetime | None = None) -> datetime:
     """The date macros, in UTC, to the millisecond (what BSON keeps)."""
-    current = (at or datetime.now(timezone.utc)).replace(microsecond=0)
+    current = at or datetime.now(timezone.utc)
+    current = current.replace(microsecond=current.microsecond // 1000 * 1000)
     day = datetime.combine(current.date(), time(), timezone.utc)
     last = timedelta(milliseconds=1)
     month_days = calendar.monthrange(current.year, current.month)[1]
@@ -328,6 +329,8 @@ class Compiler:
         kind, position = field["type"], node.value_token.position
         if value is None or kind == "any":
             return value
+        if isinstance(value, datetime) and kind not in ("date", "datetime", "document", "json"):
+            raise bad_filter(f"{field['key']} is a {kind} field: a date macro does not fit it", position)
         wanted = None
         if kind in (*types.TEXTUAL, "select", "ref") and not isinstance(value, str):
             wanted = "a string"
@@ -349,8 +352,6 @@ class Compiler:
             except FieldError as exc:
                 raise bad_filter(f"{field['key']} {exc.message}", position) from None
             return parsed.isoformat() if kind == "date" else parsed
-        if isinstance(value, datetime):
-            raise bad_filter(f"{field['key']} is a {kind} field: a date macro does not fit it", position)
         return value
 
 
