@@ -69,3 +69,30 @@ def test_every_example_is_tested():
     tested = Path(__file__).read_text()
     for example in EXAMPLES.glob("*.js"):
         assert example.name in tested, f"examples/{example.name} has no test here"
+
+
+def test_tasks_board_example(client, service):
+    import json
+
+    for model in json.loads((EXAMPLES / "tasks-board.models.json").read_text()):
+        assert client.post(service.api("/models"), json=model, headers=service.headers).status_code == 201
+    assert service.deploy((EXAMPLES / "tasks-board.js").read_text())["state"] == "running"
+    ann = client.post(service.bot("/people"), json={"name": "Ann", "email": "ann@example.org"})
+    assert ann.status_code == 201, ann.text
+    refused = client.post(service.bot("/people"), json={"name": "", "email": "nope"})
+    assert refused.status_code == 422
+    assert {key: value["code"] for key, value in refused.json()["fields"].items()} == {"name": "validation_required", "email": "validation_invalid_email"}
+    first = client.post(service.bot("/tasks"), json={"title": "Fix the login", "ownerEmail": "ann@example.org", "labels": ["bug"], "points": 3, "due": "2025-03-01"})
+    assert first.status_code == 201, first.text
+    assert first.json()["status"] == "open" and first.json()["owner"] == ann.json()["id"]
+    client.post(service.bot("/tasks"), json={"title": "Write docs", "labels": ["chore"], "due": "2025-02-01"})
+    # The query text is a bound value: quotes and operators in it are plain text.
+    assert [t["title"] for t in client.get(service.bot("/tasks")).json()] == ["Write docs", "Fix the login"]
+    assert [t["owner"] for t in client.get(service.bot("/tasks"), params={"q": "ann"}).json()] == ["Ann"]
+    assert client.get(service.bot("/tasks"), params={"q": "' || title != '"}).json() == []
+    done = client.post(service.bot(f"/tasks/{first.json()['id']}/done"))
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    assert client.get(service.bot("/stats")).json() == {"open": 1, "done": 1, "bugs": 1, "people": 1}
+    # The admin API sees what the service wrote.
+    listed = client.get(service.api("/models/tasks/records"), params={"filter": "status = 'done'"}, headers=service.headers).json()
+    assert [r["title"] for r in listed["items"]] == ["Fix the login"]
