@@ -134,7 +134,10 @@ def interface_names(models: list[dict]) -> dict[str, str]:
 
 async def project_typings(app, project) -> str:
     """`interface PostsRecord { ... }` per model, and `posts: M3mDatabaseModel<PostsRecord>` on
-    M3mDatabase (declared in typings.d.ts, merged here)."""
+    M3mDatabase (declared in typings.d.ts, merged here). Without an app (the typings asked for
+    outside a server) there are no models to declare."""
+    if getattr(app, "m3m", None) is None:
+        return ""
     models = sorted((await Models(app.m3m.db, app.m3m.settings.datastore).by_slug(project["id"])).values(), key=lambda doc: doc["slug"])
     names = interface_names(models)
     lines = []
