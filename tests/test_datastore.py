@@ -396,3 +396,71 @@ def test_permissions(client, users, owner, root_headers, project, store):
         assert client.get(f"{base}/secrets/records", headers=headers).status_code == status, headers
         assert client.get(f"{base}/secrets/records/{record['id']}", headers=headers).status_code == status
         assert client.post(f"{base}/secrets/records", json={"v": "y"}, headers=headers).status_code == (201 if status == 200 else status)
+
+
+# -- schema changes with records present -------------------------------------------------------
+
+
+def test_schema_changes_move_the_records_along(store, mongo):
+    made = store.model("evolve", [field("title", "string"), field("count", "string"), field("old", "text")])
+    assert made.status_code == 201
+    collection = mongo[f"records_{made.json()['id']}"]
+    first = store.made("evolve", {"title": "a", "count": "12", "old": "x"})
+    second = store.made("evolve", {"title": "b", "count": "7"})
+    # Add a field with a default, remove one, rename one, change string -> number: all convert.
+    response = store.patch_model("evolve", fields=[
+        field("name", "string"), field("count", "number"), field("flag", "bool", default=True), field("note", "text"),
+    ], renames={"title": "name"})
+    assert response.status_code == 200, response.text
+    docs = {doc["_id"]: doc for doc in collection.find()}
+    assert {k: docs[first["id"]][k] for k in ("name", "count", "flag", "note")} == {"name": "a", "count": 12, "flag": True, "note": None}
+    assert "title" not in docs[first["id"]] and "old" not in docs[first["id"]]
+    assert docs[second["id"]]["count"] == 7 and docs[second["id"]]["revision"] == 2
+    # Renaming again with the old key gone is refused (nothing to move).
+    again = store.patch_model("evolve", fields=[field("name", "string"), field("count", "number"), field("flag", "bool"), field("note", "text")], renames={"title": "name"})
+    assert again.status_code == 422 and "renames.title" in again.json()["error"]["fields"]
+    # A type change that does not convert every value: 409 with the count and a sample, nothing written.
+    store.made("evolve", {"name": "not a number"})
+    refused = store.patch_model("evolve", fields=[field("name", "number"), field("count", "number"), field("flag", "bool"), field("note", "text")])
+    assert refused.status_code == 409, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "conversion_failed" and error["message"].startswith("3 records") and "e.g. record" in error["message"]
+    assert collection.count_documents({"name": {"$type": "string"}}) == 3
+    # number -> string converts everything; a required field with blanks does not.
+    assert store.patch_model("evolve", fields=[field("name", "string"), field("count", "string"), field("flag", "bool"), field("note", "text")]).status_code == 200
+    assert {doc["count"] for doc in collection.find()} == {"12", "7", None}
+    required = store.patch_model("evolve", fields=[field("name", "string"), field("count", "string", required=True), field("flag", "bool"), field("note", "text")])
+    assert required.status_code == 409 and required.json()["error"]["message"].startswith("1 records")
+
+
+def test_an_interrupted_rename_is_finished_by_running_it_again(store, mongo):
+    made = store.model("halfway", [field("a", "string")])
+    collection = mongo[f"records_{made.json()['id']}"]
+    one, two = store.made("halfway", {"a": "x"}), store.made("halfway", {"a": "y"})
+    # As if an earlier run had moved the first record and then stopped.
+    doc = collection.find_one({"_id": one["id"]})
+    collection.replace_one({"_id": one["id"]}, {**{k: v for k, v in doc.items() if k != "a"}, "b": "x"})
+    response = store.patch_model("halfway", fields=[field("b", "string")], renames={"a": "b"})
+    assert response.status_code == 200, response.text
+    assert sorted(doc["b"] for doc in collection.find()) == ["x", "y"] and all("a" not in doc for doc in collection.find())
+
+
+def test_unique_option_is_a_unique_index(store, mongo):
+    made = store.model("handles", [field("handle", "string", options={"unique": True}), field("n", "number")])
+    assert made.status_code == 201
+    store.made("handles", {"handle": "ann"})
+    dup = store.create("handles", {"handle": "ann"})
+    assert dup.status_code == 422 and dup.json()["error"]["fields"]["handle"]["code"] == "validation_not_unique"
+    # Blanks repeat: they are stored as null.
+    blanks = [store.made("handles", {"handle": ""}), store.made("handles", {}), store.made("handles", {"handle": None})]
+    assert [b["handle"] for b in blanks] == [None, None, None]
+    other = store.made("handles", {"handle": "bob"})
+    assert store.patch("handles", other["id"], {"handle": "ann"}).json()["error"]["fields"]["handle"]["code"] == "validation_not_unique"
+    # Making a field unique while records repeat a value is refused.
+    store.made("handles", {"handle": "cy", "n": 1})
+    store.made("handles", {"handle": "dee", "n": 1})
+    response = store.patch_model("handles", fields=[field("handle", "string", options={"unique": True}), field("n", "number", options={"unique": True})])
+    assert response.status_code == 409 and "n cannot be unique" in response.json()["error"]["message"]
+    # Unique off: the index goes, repeats are fine.
+    assert store.patch_model("handles", fields=[field("handle", "string"), field("n", "number")]).status_code == 200
+    assert store.create("handles", {"handle": "ann"}).status_code == 201

@@ -26,6 +26,17 @@ def public_model(doc: dict) -> dict:
     }
 
 
+def number_of(text: str):
+    """A numeric string as its number (for a type change), or the text unchanged (refused later)."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        try:
+            return float(text.strip())
+        except ValueError:
+            return text
+
+
 class Models:
     def __init__(self, db, limits) -> None:
         self.db, self.limits = db, limits
@@ -131,7 +142,7 @@ class Models:
                 bad.setdefault(key, []).append(doc["_id"])
         if bad:
             key, ids = next(iter(bad.items()))
-            raise Refused(409, f"{len(ids)} records hold a {key} value that is not a valid {new[key]['type']} (e.g. record {ids[0]}); change or clear those first",
+            raise Refused(409, f"{len(ids)} records hold a {key} value that does not fit it as a {'required ' if new[key].get('required') else ''}{new[key]['type']} field (e.g. record {ids[0]}); change those first",
                           code="conversion_failed", fields={key: f"{len(ids)} records do not convert, e.g. {ids[0]}"})
         async for doc in records.find({}):
             shaped, _ = self.reshaped(doc, old, new, origin)
@@ -156,6 +167,8 @@ class Models:
             before = old.get(source)
             if before is not None and (before["type"], types.multi(before)) == (field["type"], types.multi(field)) and field["type"] not in ("select", "ref"):
                 out[key] = value
+                if field.get("required") and types.blank(field, value):
+                    failed.append(key)
                 continue
             try:
                 out[key] = self.converted(before, field, value)
@@ -168,6 +181,10 @@ class Models:
         plain = public({"_id": "", "v": value})["v"]  # datetimes as ISO text, as an API client would send
         if field["type"] in types.TEXTUAL and isinstance(plain, (int, float)) and not isinstance(plain, bool):
             plain = str(plain)
+        elif field["type"] in ("number", "float") and isinstance(plain, str) and plain.strip():
+            plain = number_of(plain)
+        elif field["type"] == "bool" and isinstance(plain, str) and plain.strip().lower() in ("true", "false"):
+            plain = plain.strip().lower() == "true"
         if types.multi(field) and plain is not None and not isinstance(plain, list):
             plain = [plain]
         if not types.multi(field) and isinstance(plain, list):
@@ -209,7 +226,11 @@ class Models:
             options = {"unique": True, "partialFilterExpression": {key: {"$type": kinds[key]}}} if unique else {}
             try:
                 await records.create_index([(key, ASCENDING)], name=f"{'unique' if unique else 'plain'}_{key}", **options)
-            except (DuplicateKeyError, OperationFailure) as exc:
-                if isinstance(exc, DuplicateKeyError) or getattr(exc, "code", None) == 11000:
-                    raise Refused(409, f"{key} cannot be unique: records already repeat a value", field=key) from None
-                raise
+            except OperationFailure as exc:
+                # MongoDB: DuplicateKeyError (11000); nx-27017: OperationFailure "UNIQUE constraint failed".
+                if not isinstance(exc, DuplicateKeyError) and exc.code != 11000 and "UNIQUE constraint" not in str(exc):
+                    raise
+                async for index in await records.list_indexes():
+                    if list(index["key"].keys()) == [key]:
+                        await records.drop_index(index["name"])
+                raise Refused(409, f"{key} cannot be unique: records already repeat a value", field=key) from None
