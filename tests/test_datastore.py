@@ -464,3 +464,102 @@ def test_unique_option_is_a_unique_index(store, mongo):
     # Unique off: the index goes, repeats are fine.
     assert store.patch_model("handles", fields=[field("handle", "string"), field("n", "number")]).status_code == 200
     assert store.create("handles", {"handle": "ann"}).status_code == 201
+
+
+# -- batch, events, export and import ----------------------------------------------------------
+
+
+def test_batch_is_all_or_nothing(store, mongo):
+    made = store.model("batched", [field("name", "string", required=True, options={"unique": True}), field("n", "number")])
+    assert made.status_code == 201
+    collection = mongo[f"records_{made.json()['id']}"]
+    keep = store.made("batched", {"name": "keep", "n": 1})
+    gone = store.made("batched", {"name": "gone"})
+    url = f"{store.base}/batched/records/batch"
+    response = store.client.post(url, json={"requests": [
+        {"action": "create", "data": {"name": "new", "n": 5}},
+        {"action": "update", "id": keep["id"], "data": {"n": 2}, "revision": 1},
+        {"action": "delete", "id": gone["id"]},
+    ]}, headers=store.headers)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert results[0]["name"] == "new" and results[1]["n"] == 2 and results[2] is None
+    assert sorted(doc["name"] for doc in collection.find()) == ["keep", "new"]
+    # Every request is checked first: one bad one and nothing is written.
+    refused = store.client.post(url, json={"requests": [
+        {"action": "create", "data": {"name": "fine"}}, {"action": "create", "data": {"n": "x"}},
+        {"action": "update", "id": "0" * 24, "data": {}}, {"action": "drop"}, {"action": "update", "id": keep["id"], "data": {"n": 3}, "revision": 1},
+    ]}, headers=store.headers)
+    assert refused.status_code == 422, refused.text
+    assert {"1.name", "1.n", "2.record", "3.action", "4.record"} <= set(refused.json()["error"]["fields"])
+    assert collection.count_documents({}) == 2
+    # A write failing after the checks (two creates of one unique value) undoes the ones before it.
+    clash = store.client.post(url, json={"requests": [
+        {"action": "update", "id": keep["id"], "data": {"n": 9}}, {"action": "create", "data": {"name": "twin"}}, {"action": "create", "data": {"name": "twin"}},
+    ]}, headers=store.headers)
+    assert clash.status_code == 422 and "undone" in clash.json()["error"]["message"]
+    assert sorted(doc["name"] for doc in collection.find()) == ["keep", "new"] and collection.find_one({"_id": keep["id"]})["n"] == 2
+    assert store.client.post(url, json={"requests": [{"action": "create", "data": {}}] * 101}, headers=store.headers).status_code == 413
+    assert store.client.post(url, json={"requests": []}, headers=store.headers).status_code == 400
+
+
+def test_events_stream_the_changes(store, server):
+    import json
+    import threading
+
+    assert store.model("live", [field("v", "string")]).status_code == 201
+    received, ready = [], threading.Event()
+
+    def listen():
+        with httpx.Client(base_url=server.url, timeout=20) as http:
+            with http.stream("GET", f"{store.base}/live/records/events", headers=store.headers) as stream:
+                assert stream.status_code == 200 and stream.headers["content-type"].startswith("text/event-stream")
+                event = None
+                for line in stream.iter_lines():
+                    if line.startswith(": connected"):
+                        ready.set()
+                    elif line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: "):
+                        received.append((event, json.loads(line[6:])))
+                        if len(received) == 3:
+                            return
+
+    thread = threading.Thread(target=listen)
+    thread.start()
+    assert ready.wait(20)
+    record = store.made("live", {"v": "a"})
+    store.patch("live", record["id"], {"v": "b"})
+    store.delete("live", record["id"])
+    thread.join(20)
+    assert [(event, data["action"]) for event, data in received] == [("create", "create"), ("update", "update"), ("delete", "delete")]
+    assert received[1][1]["record"]["v"] == "b" and received[2][1]["record"]["id"] == record["id"]
+
+
+def test_export_and_import(store):
+    made = store.model("rows", [field("title", "string", required=True), field("n", "number"), field("ok", "bool"),
+                                field("tags", "select", options={"values": ["a", "b"], "maxSelect": 2}), field("meta", "json")])
+    assert made.status_code == 201
+    store.made("rows", {"title": "one, \"quoted\"", "n": 1, "ok": True, "tags": ["a", "b"], "meta": {"x": [1]}})
+    store.made("rows", {"title": "two"})
+    as_json = store.client.get(f"{store.base}/rows/records/export", params={"format": "json"}, headers=store.headers)
+    assert as_json.status_code == 200 and 'filename="rows.json"' in as_json.headers["content-disposition"]
+    assert [r["title"] for r in as_json.json()] == ["one, \"quoted\"", "two"]
+    as_csv = store.client.get(f"{store.base}/rows/records/export", params={"format": "csv"}, headers=store.headers)
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text.splitlines()[0] == "id,created,updated,title,n,ok,tags,meta"
+    # Both come back in through the import, with the same values.
+    url = f"{store.base}/rows/records/import"
+    again = store.client.post(url, params={"format": "csv"}, content=as_csv.text.encode(), headers=store.headers)
+    assert again.status_code == 201, again.text
+    assert again.json() == {"created": 2}
+    assert store.client.post(url, content=as_json.content, headers={**store.headers, "Content-Type": "application/json"}).json() == {"created": 2}
+    titles = [(r["title"], r["n"], r["ok"], r["tags"], r["meta"]) for r in store.items("rows", sort="created", perPage=10)]
+    assert titles == [("one, \"quoted\"", 1, True, ["a", "b"], {"x": [1]}), ("two", None, None, [], None)] * 3
+    # A refused row: a report of every refused row, and nothing written.
+    bad = store.client.post(url, params={"format": "csv"}, content=b"title,n,ok\nfine,1,true\n,x,maybe\nok,2.5,false\n", headers=store.headers)
+    assert bad.status_code == 422, bad.text
+    assert set(bad.json()["error"]["fields"]) == {"1.title", "1.n", "1.ok", "2.n"}
+    assert len(store.items("rows", perPage=100)) == 6
+    assert store.client.post(url, content=b"{}", headers=store.headers).status_code == 400
+    assert store.client.post(url, params={"format": "xml"}, content=b"", headers=store.headers).status_code == 400

@@ -46,8 +46,13 @@ class Records:
     """The records of one project's models. `models(project)` answers {slug: model}; it is read
     afresh for each call, so a model created while a service runs is usable at once."""
 
-    def __init__(self, db, limits, models) -> None:
+    def __init__(self, db, limits, models, notify=None) -> None:
         self.db, self.limits, self.models = db, limits, models
+        self.notify = notify  # notify(model, action, record): the server's live events (events.py)
+
+    def tell(self, model: dict, action: str, record: dict) -> None:
+        if self.notify is not None:
+            self.notify(model, action, record)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -109,17 +114,19 @@ class Records:
             if missing:
                 problems[field["key"]] = FieldError("validation_missing_rel_records", f"no {field['options']['model']} record {missing[0]!r}")
 
-    async def create(self, model: dict, data) -> dict:
-        doc = {"_id": str(ObjectId()), **await self.validate(model, data)}
+    async def create(self, model: dict, data, checked: bool = False) -> dict:
+        """A new record; `checked` when `data` is what validate() answered already."""
+        doc = {"_id": str(ObjectId()), **(data if checked else await self.validate(model, data))}
         stamp = now()
         doc.update(created=stamp, updated=stamp, revision=1)
         try:
             await collection(self.db, model).insert_one(doc)
         except DuplicateKeyError as exc:
             raise self.not_unique(model, exc) from None
+        self.tell(model, "create", public(doc))
         return public(doc)
 
-    async def update(self, model: dict, rid, patch, revision=None) -> dict:
+    async def update(self, model: dict, rid, patch, revision=None, checked: bool = False) -> dict:
         """Change the fields in `patch`; the rest of the record stays as it is. The write is a
         replace guarded by the record's revision, retried on a concurrent change (so concurrent
         PATCHes of different fields all survive); with `revision` given, a record that has moved
@@ -131,13 +138,14 @@ class Records:
             raise Refused(422, "revision: must be a whole number", fields={"revision": {"code": "validation_invalid_type", "message": "must be a whole number"}})
         records = collection(self.db, model)
         current = await self.get_doc(model, rid)
-        changes = await self.validate(model, patch, current)
+        changes = patch if checked else await self.validate(model, patch, current)
         for attempt in range(UPDATE_ATTEMPTS):
             if revision is not None and current["revision"] != revision:
                 raise Refused(409, f"the record is at revision {current['revision']}, not {revision}: read it again", code="stale_revision")
             new = {**current, **changes, "updated": now(), "revision": current["revision"] + 1}
             try:
                 if (await records.replace_one({"_id": current["_id"], "revision": current["revision"]}, new)).matched_count:
+                    self.tell(model, "update", public(new))
                     return public(new)
             except DuplicateKeyError as exc:
                 raise self.not_unique(model, exc) from None
@@ -148,6 +156,7 @@ class Records:
     async def delete(self, model: dict, rid) -> None:
         doc = await self.get_doc(model, rid)
         await collection(self.db, model).delete_one({"_id": doc["_id"]})
+        self.tell(model, "delete", public(doc))
         await self.unlink(model, [doc["_id"]])
 
     async def unlink(self, model: dict, ids: list[str]) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, jsonify, request
+from quart import Blueprint, Response, jsonify, request
 from quart_schema import tag
 
-from kernel.api import body, load_model, read_json
+from kernel.api import allow_body, body, load_model, read_json
 from kernel.errors import Refused
 from kernel.plugins import app_service
 from kernel.tenancy import require_project
 
+from . import bulk
+from .events import Events
 from .models import ModelIn, ModelPatch, check_definition
 from .store import Models, public_model
 
@@ -17,7 +19,11 @@ blueprint = Blueprint("datastore", __name__)
 
 
 def models(app=None) -> Models:
-    return app_service("m3m.datastore", lambda app: Models(app.m3m.db, app.m3m.settings.datastore), app)
+    return app_service("m3m.datastore", lambda app: Models(app.m3m.db, app.m3m.settings.datastore, events(app).publish), app)
+
+
+def events(app=None) -> Events:
+    return app_service("m3m.datastore.events", lambda app: Events(), app)
 
 
 async def project_model(pid: str, ref: str) -> tuple[dict, dict]:
@@ -157,3 +163,62 @@ async def delete_record(pid: str, ref: str, rid: str):
     project, model = await project_model(pid, ref)
     await models().records(project["id"]).delete(model, rid)
     return "", 204
+
+
+@blueprint.post("/api/projects/<pid>/models/<ref>/records/batch")
+@tag(["datastore"])
+async def batch_records(pid: str, ref: str):
+    """{requests: [{action: create|update|delete, id?, data?, revision?}]}: every request is checked
+    first (a 422 names them as `{index}.{key}`), then applied; a write failing after that undoes the
+    ones before it. The answer lists each result (null for a delete)."""
+    project, model = await project_model(pid, ref)
+    store = models()
+    data = await read_json()
+    requests = data.get("requests") if isinstance(data, dict) else None
+    return jsonify({"results": await bulk.batch(store.records(project["id"]), model, requests, store.limits.max_batch)})
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>/records/events")
+@tag(["datastore"])
+async def record_events(pid: str, ref: str):
+    """Server-sent events `create` / `update` / `delete` with `{action, record}` (this server's writes)."""
+    _, model = await project_model(pid, ref)
+    response = Response(events().stream(model["_id"], models().limits.events_ping), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    response.timeout = None
+    return response
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>/records/export")
+@tag(["datastore"])
+async def export_records(pid: str, ref: str):
+    """Every record, `?format=json` (an array) or `csv` (lists and documents as JSON in the cell)."""
+    project, model = await project_model(pid, ref)
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise Refused(400, "format: json or csv", fields={"format": "json or csv"})
+    text, mimetype = await bulk.export(models().records(project["id"]), model, fmt)
+    response = Response(text, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{model["slug"]}.{fmt}"'
+    return response
+
+
+@blueprint.post("/api/projects/<pid>/models/<ref>/records/import")
+@tag(["datastore"])
+async def import_records(pid: str, ref: str):
+    """A JSON array or CSV (`?format=`, else from Content-Type) through the same validation; any
+    refused row is a 422 listing every one (`{row}.{key}`), and nothing is written."""
+    project, model = await project_model(pid, ref)
+    store = models()
+    allow_body(store.limits.max_import_body)
+    fmt = request.args.get("format") or ("csv" if "csv" in (request.content_type or "") else "json")
+    if fmt not in ("json", "csv"):
+        raise Refused(400, "format: json or csv", fields={"format": "json or csv"})
+    raw = await request.get_data(as_text=False)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refused(400, "the import is not UTF-8 text", code="malformed_body") from None
+    rows = bulk.rows_of(text, fmt, model, store.limits.max_import)
+    return jsonify(await bulk.import_rows(store.records(project["id"]), model, rows)), 201

@@ -38,15 +38,15 @@ def number_of(text: str):
 
 
 class Models:
-    def __init__(self, db, limits) -> None:
-        self.db, self.limits = db, limits
+    def __init__(self, db, limits, notify=None) -> None:
+        self.db, self.limits, self.notify = db, limits, notify
         self.models = db["datastore_models"]
 
     async def ensure_indexes(self) -> None:
         await self.models.create_index([("projectRef", ASCENDING), ("slug", ASCENDING)], unique=True)
 
     def records(self, project_id: str) -> Records:
-        return Records(self.db, self.limits, lambda: self.by_slug(project_id))
+        return Records(self.db, self.limits, lambda: self.by_slug(project_id), self.notify)
 
     async def by_slug(self, project_id: str) -> dict[str, dict]:
         return {doc["slug"]: {**doc, "id": doc["_id"]} async for doc in self.models.find({"projectRef": project_id})}
