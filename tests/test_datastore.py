@@ -563,3 +563,14 @@ def test_export_and_import(store):
     assert len(store.items("rows", perPage=100)) == 6
     assert store.client.post(url, content=b"{}", headers=store.headers).status_code == 400
     assert store.client.post(url, params={"format": "xml"}, content=b"", headers=store.headers).status_code == 400
+
+
+def test_deleting_the_project_deletes_its_models_and_records(client, owner, mongo):
+    doomed = new_project(client, owner["headers"])
+    store = Store(client, doomed, owner["headers"])
+    model = store.model("gone", [field("v", "string")]).json()
+    store.made("gone", {"v": "x"})
+    assert mongo[f"records_{model['id']}"].count_documents({}) == 1
+    assert client.delete(f"/api/projects/{doomed['id']}", headers=owner["headers"]).status_code == 204
+    assert mongo[f"records_{model['id']}"].count_documents({}) == 0
+    assert mongo["datastore_models"].count_documents({"projectRef": doomed["id"]}) == 0
