@@ -31,6 +31,7 @@ NOTES = {"name": "Notes", "slug": "notes", "fields": [
     {"key": "tags", "type": "select", "options": {"values": ["a", "b"], "maxSelect": 2}},
     {"key": "meta", "type": "json"},
     {"key": "author", "type": "ref", "options": {"model": "people"}},
+    {"key": "code", "type": "string", "options": {"unique": True}},
 ]}
 PEOPLE = {"name": "People", "slug": "people", "fields": [{"key": "name", "type": "string", "label": "Full name"}]}
 
@@ -91,6 +92,10 @@ def test_refusals_are_errors_with_fields(client, world):
     half = call(client, world, "notes", "insertMany", [{"title": "fine"}, {"title": ""}])
     assert half["status"] == 422 and "1.title" in half["fields"]
     assert call(client, world, "notes", "count")["value"] == before  # nothing half-written
+    # Checked one by one, both are fine; written, the second clashes: the first is taken out again.
+    clash = call(client, world, "notes", "insertMany", [{"title": "u1", "code": "same"}, {"title": "u2", "code": "same"}])
+    assert clash["status"] == 422 and clash["fields"]["code"]["code"] == "validation_not_unique"
+    assert call(client, world, "notes", "count")["value"] == before
     bad_filter = call(client, world, "notes", "find", "nope = 1")
     assert bad_filter["status"] == 400 and "at character 1" in bad_filter["error"]
     assert call(client, world, "notes", "find", "title = {:q}", {"q": {"$gt": ""}})["status"] == 400

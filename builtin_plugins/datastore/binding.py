@@ -12,8 +12,8 @@ import json
 from builtin_plugins.runtime.sdk import Binding
 from kernel.errors import Refused
 
+from . import bulk
 from .fields import multi
-from .records import refused_fields
 from .store import Models
 
 FIND_OPTIONS = ("sort", "page", "perPage", "expand", "fields", "skipTotal")
@@ -56,22 +56,11 @@ def binding(ctx) -> Binding:
         return await records.create(await model(slug), doc)
 
     async def insert_many(slug, docs):
-        """All or nothing for validation: every document is checked before any is written; a
-        refusal names each failing one as `{index}.{key}`."""
+        """All or nothing: every document is checked before any is written (a refusal names each
+        failing one as `{index}.{key}`), and a late failure takes the written ones out again."""
         if not isinstance(docs, list):
             raise TypeError("insertMany takes an array of documents")
-        target = await model(slug)
-        problems = {}
-        for index, doc in enumerate(docs):
-            try:
-                await records.validate(target, doc)
-            except Refused as exc:
-                for key, value in (exc.fields or {"record": exc.message}).items():
-                    problems[f"{index}.{key}"] = value
-        if problems:
-            key, value = next(iter(problems.items()))
-            raise Refused(422, f"{key}: {value['message'] if isinstance(value, dict) else value}", fields=problems)
-        return [await records.create(target, doc) for doc in docs]
+        return await bulk.import_rows(records, await model(slug), docs, "insertMany")
 
     async def get(slug, rid, options=None):
         target = await model(slug)

@@ -153,7 +153,8 @@ def from_cell(field: dict | None, value):
     return value
 
 
-async def import_rows(records: Records, model: dict, rows: list) -> dict:
+async def import_rows(records: Records, model: dict, rows: list, what: str = "import") -> list[dict]:
+    """Create a record per row, all or nothing (the import and `$database.insertMany`)."""
     problems: dict = {}
     checked = []
     for index, row in enumerate(rows):
@@ -162,12 +163,13 @@ async def import_rows(records: Records, model: dict, rows: list) -> dict:
         except Refused as exc:
             problems.update(row_problems(index, exc))
     if problems:
-        raise refused_rows(problems, "import")
-    done = []
+        raise refused_rows(problems, what)
+    done, created = [], []
     try:
         for changes in checked:
-            done.append(("create", (await records.create(model, changes, checked=True))["id"], None))
+            created.append(await records.create(model, changes, checked=True))
+            done.append(("create", created[-1]["id"], None))
     except Refused as exc:
         await undo(records, model, done)
-        raise Refused(exc.status, f"import row {len(done)}: {exc.message} (the rows before it were taken out again)", code=exc.code, fields=exc.fields) from None
-    return {"created": len(done)}
+        raise Refused(exc.status, f"row {len(done)}: {exc.message} (the rows before it were taken out again)", code=exc.code, fields=exc.fields) from None
+    return created

@@ -15,7 +15,7 @@ from kernel.errors import Refused
 from . import fields as types
 from .fields import KEY, RESERVED, FieldError
 
-SLUG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")  # a JS identifier: `$database.<slug>`
+SLUG = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")  # a JS identifier: `$database.<slug>`; never `__x__`
 JS_RESERVED = frozenset(
     "break case catch class const continue debugger default delete do else enum export extends false finally for "
     "function if import in instanceof new null return super switch this throw true try typeof var void while with "
@@ -152,7 +152,7 @@ class ModelIn(Schema):
     @classmethod
     def js_identifier(cls, slug):
         if not SLUG.match(slug) or slug in JS_RESERVED:
-            raise ValueError("must be a JavaScript identifier (letters, digits, _; not a reserved word), at most 64 characters")
+            raise ValueError("must be a JavaScript identifier: a letter, then letters, digits and _ (at most 64; not a reserved word)")
         return slug
 
 

@@ -9,7 +9,8 @@ const ErrorClass = Error;
 const freeze = Object.freeze;
 const ProxyClass = Proxy;
 const includes = (text, part) => String.prototype.indexOf.call(text, part) !== -1;
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// A slug starts with a letter: `__proto__`, `__class__` and the like are never models.
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
 const test = (pattern, text) => RegExp.prototype.test.call(pattern, text);
 
 const named = (where, e) => {

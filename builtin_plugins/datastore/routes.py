@@ -221,4 +221,4 @@ async def import_records(pid: str, ref: str):
     except UnicodeDecodeError:
         raise Refused(400, "the import is not UTF-8 text", code="malformed_body") from None
     rows = bulk.rows_of(text, fmt, model, store.limits.max_import)
-    return jsonify(await bulk.import_rows(store.records(project["id"]), model, rows)), 201
+    return jsonify({"created": len(await bulk.import_rows(store.records(project["id"]), model, rows))}), 201

@@ -36,7 +36,8 @@ type M3mRecordInput<T> = { [K in Exclude<keyof T, keyof M3mRecordBase>]?: T[K] }
  */
 interface M3mDatabaseModel<T> {
   insert(doc: M3mRecordInput<T>): Promise<T>;
-  /** Every document is checked before any is written; `fields` names failures as `index.key`. */
+  /** All or nothing: every document is checked before any is written (`fields` names failures
+   * as `index.key`), and a write failing later takes the others out again. */
   insertMany(docs: M3mRecordInput<T>[]): Promise<T[]>;
   /** The record, or null when there is none with this id. */
   get(id: string, options?: { expand?: string; fields?: string }): Promise<T | null>;
