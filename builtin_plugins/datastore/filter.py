@@ -29,6 +29,7 @@ EMITTED = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$regex", "$options", "$n
 OPERATORS = ("?!~", "?!=", "?>=", "?<=", "?=", "?>", "?<", "?~", "!=", ">=", "<=", "!~", "=", ">", "<", "~")
 FLIPPED = {">": "<", "<": ">", ">=": "<=", "<=": ">="}
 MONGO = {">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte"}
+OPPOSITE = {"=": "!=", "!=": "=", ">": "<=", ">=": "<", "<": ">=", "<=": ">", "~": "!~", "!~": "~"}  # exact for list elements: all of one type
 TOKEN = re.compile(
     r"""(?P<space>\s+)|(?P<lparen>\()|(?P<rparen>\))|(?P<and>&&)|(?P<or>\|\|)
     |(?P<op>\?!~|\?!=|\?>=|\?<=|\?=|\?>|\?<|\?~|!=|>=|<=|!~|=|>|<|~)
@@ -296,11 +297,14 @@ class Compiler:
             if op in ("=", "!=") and value is None:
                 empty = {name: {"$size": 0}}
                 return empty if op == "=" else {"$nor": [empty]}
-            if not op.startswith("?"):
-                raise bad_filter(f"{field['key']} holds several values: use the any-of form ?{op}", node.path.position)
             if value is None:
                 raise bad_filter("null is compared with = or != only", position)
-            return {name: {"$elemMatch": self.test(op[1:], value, position, field)}}
+            if op.startswith("?"):
+                return {name: {"$elemMatch": self.test(op[1:], value, position, field)}}
+            # PocketBase's plain operator on a list: every element matches (and there is one).
+            # No $not on nx-27017: "no element fails" is $nor of $elemMatch of the opposite test.
+            return {"$and": [{name: {"$elemMatch": self.test(op, value, position, field)}},
+                             {"$nor": [{name: {"$elemMatch": self.test(OPPOSITE[op], value, position, field)}}]}]}
         bare = op.lstrip("?")
         if bare == "=":
             return {name: value}
