@@ -574,3 +574,61 @@ def test_deleting_the_project_deletes_its_models_and_records(client, owner, mong
     assert client.delete(f"/api/projects/{doomed['id']}", headers=owner["headers"]).status_code == 204
     assert mongo[f"records_{model['id']}"].count_documents({}) == 0
     assert mongo["datastore_models"].count_documents({"projectRef": doomed["id"]}) == 0
+
+
+# -- file fields ---------------------------------------------------------------------------------
+
+
+def test_file_fields_live_in_the_project_storage(store, client, project):
+    made = store.model("docs", [field("title", "string"),
+                                field("doc", "file", options={"maxSize": 100, "mimeTypes": ["text/plain", "image/*"]}),
+                                field("pics", "file", options={"maxSelect": 2})])
+    assert made.status_code == 201, made.text
+    record = store.made("docs", {"title": "t"})
+    assert record["doc"] is None and record["pics"] == []
+    url = f"{store.base}/docs/records/{record['id']}/files"
+
+    def upload(key, *files):
+        return client.post(f"{url}/{key}", files=[("file", (name, data)) for name, data in files], headers=store.headers)
+
+    first = upload("doc", ("notes v1.txt", b"hello"))
+    assert first.status_code == 200, first.text
+    name = first.json()["doc"]
+    assert name.startswith("notes_v1_") and name.endswith(".txt")
+    got = client.get(f"{url}/doc/{name}", headers=store.headers)
+    assert got.content == b"hello" and got.headers["content-disposition"].startswith("attachment")
+    listing = client.get(f"/api/projects/{project['id']}/storage", params={"path": f"datastore/{made.json()['id']}/{record['id']}"}, headers=store.headers)
+    assert [entry["name"] for entry in listing.json()["entries"]] == [name]
+    # A second upload to a single-file field replaces the file (the old one is gone).
+    second = upload("doc", ("b.txt", b"second")).json()["doc"]
+    assert client.get(f"{url}/doc/{name}", headers=store.headers).status_code == 404
+    assert client.get(f"{url}/doc/{second}", headers=store.headers).content == b"second"
+    too_big = upload("doc", ("c.txt", b"x" * 101))
+    assert too_big.status_code == 422 and too_big.json()["error"]["fields"]["doc"]["code"] == "validation_file_size_limit"
+    wrong = upload("doc", ("page.html", b"<script>"))
+    assert wrong.status_code == 422 and wrong.json()["error"]["fields"]["doc"]["code"] == "validation_invalid_mime_type"
+    assert upload("doc").status_code == 422
+    assert upload("title", ("a.txt", b"x")).status_code == 404
+    # A multi-file field adds up to maxSelect; a write keeps or drops files, never names new ones.
+    pics = upload("pics", ("a.png", b"\x89PNG\r\n\x1a\n"), ("../../etc/passwd", b"p")).json()["pics"]
+    assert len(pics) == 2 and pics[1].startswith("passwd_")
+    assert upload("pics", ("c.png", b"c")).json()["error"]["fields"]["pics"]["code"] == "validation_too_many_values"
+    assert client.get(f"{url}/pics/{pics[0]}", headers=store.headers).headers["content-disposition"].startswith("inline")
+    assert store.patch("docs", record["id"], {"pics": ["other.png"]}).json()["error"]["fields"]["pics"]["code"] == "validation_unknown_file"
+    assert store.create("docs", {"doc": "x.txt"}).json()["error"]["fields"]["doc"]["code"] == "validation_unknown_file"
+    kept = store.patch("docs", record["id"], {"pics": [pics[1]]})
+    assert kept.status_code == 200 and kept.json()["pics"] == [pics[1]]
+    assert client.get(f"{url}/pics/{pics[0]}", headers=store.headers).status_code == 404
+    assert [r["id"] for r in store.items("docs", filter="pics ?~ 'passwd' && doc ~ '.txt'")] == [record["id"]]
+    # Deleting the record deletes its files.
+    assert store.delete("docs", record["id"]).status_code == 204
+    gone = client.get(f"/api/projects/{project['id']}/storage", params={"path": f"datastore/{made.json()['id']}"}, headers=store.headers)
+    assert gone.status_code == 200 and gone.json()["entries"] == []
+    # A file field keeps files: no type change to or from it while records hold files.
+    again = store.made("docs", {})
+    upload_again = client.post(f"{store.base}/docs/records/{again['id']}/files/doc", files=[("file", ("z.txt", b"z"))], headers=store.headers)
+    assert upload_again.status_code == 200
+    changed = store.patch_model("docs", fields=[field("title", "string"), field("doc", "string"), field("pics", "file", options={"maxSelect": 2})])
+    assert changed.status_code == 409
+    assert client.delete(f"{store.base}/docs", headers=store.headers).status_code == 204
+    assert client.get(f"/api/projects/{project['id']}/storage", params={"path": "datastore"}, headers=store.headers).json()["entries"] == []

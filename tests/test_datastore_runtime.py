@@ -151,3 +151,20 @@ def test_typings_declare_each_model(client, root_headers, world, tmp_path):
     ):
         result = tsc(tmp_path / "bad", typings, "// @ts-check\n" + source + "\n", strict=True)
         assert result.returncode != 0 and error in result.stdout, (source, result.stdout)
+
+
+def test_file_fields_are_read_only_for_a_service(client, root_headers, world):
+    made = client.post(world.api("/models"), json={"name": "Att", "slug": "att", "fields": [{"key": "f", "type": "file"}, {"key": "n", "type": "number"}]}, headers=root_headers)
+    assert made.status_code == 201, made.text
+    record = call(client, world, "att", "insert", {"n": 1})["value"]
+    assert call(client, world, "att", "insert", {"f": "x.txt"})["fields"]["f"]["code"] == "validation_unknown_file"
+    uploaded = client.post(world.api(f"/models/att/records/{record['id']}/files/f"), files=[("file", ("a.txt", b"a"))], headers=root_headers)
+    assert uploaded.status_code == 200, uploaded.text
+    name = uploaded.json()["f"]
+    assert call(client, world, "att", "get", record["id"])["value"]["f"] == name
+    assert call(client, world, "att", "update", record["id"], {"n": 2})["value"]["f"] == name  # other fields change freely
+    assert call(client, world, "att", "update", record["id"], {"f": None})["fields"]["f"]["code"] == "validation_file_readonly"
+    refused = call(client, world, "att", "delete", record["id"])
+    assert refused["status"] == 409 and "REST API" in refused["error"]
+    assert client.get(world.api(f"/models/att/records/{record['id']}/files/f/{name}"), headers=root_headers).content == b"a"
+    assert "f: string | null;" in client.get(world.api("/runtime/typings"), headers=root_headers).text

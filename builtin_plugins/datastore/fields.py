@@ -4,7 +4,8 @@ code of each refusal. Pure Python (no pydantic): the worker's `$database` checks
 Stored forms (every record holds every field of its model, docs/datastore.md):
 - string, text, email, url, select (maxSelect 1), ref (maxSelect 1): a string, or null;
 - number: an int; float: a float; bool: a bool; datetime: a BSON datetime (UTC); date: "YYYY-MM-DD";
-- select / ref with maxSelect > 1: a list of strings ([] when empty);
+- select / ref / file with maxSelect > 1: a list of strings ([] when empty); a file field holds
+  file names, the files are in the project storage under `datastore/{model id}/{record id}/`;
 - document, json: any JSON value with no key starting with `$` or holding a `.`.
 """
 
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 
 import regex
 
-TYPES = ("string", "text", "number", "float", "bool", "document", "json", "ref", "date", "datetime", "email", "url", "select")
+TYPES = ("string", "text", "number", "float", "bool", "document", "json", "ref", "date", "datetime", "email", "url", "select", "file")
 TEXTUAL = ("string", "text", "email", "url")  # `~` works on these (and on select, document paths)
 KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 SYSTEM = ("id", "created", "updated", "revision")
@@ -38,8 +39,8 @@ class FieldError(Exception):
 
 
 def multi(field: dict) -> bool:
-    """A field holding a list: select and ref with maxSelect > 1."""
-    return field["type"] in ("select", "ref") and int(field.get("options", {}).get("maxSelect") or 1) > 1
+    """A field holding a list: select, ref and file with maxSelect > 1."""
+    return field["type"] in ("select", "ref", "file") and int(field.get("options", {}).get("maxSelect") or 1) > 1
 
 
 def blank(field: dict, value) -> bool:
@@ -118,7 +119,7 @@ def check(field: dict, value, limits) -> object:
         if size > high:
             raise FieldError("validation_json_size_limit", f"must be at most {high} bytes of JSON")
         return value
-    if kind in ("select", "ref"):
+    if kind in ("select", "ref", "file"):
         values = value if isinstance(value, list) else [value]
         if isinstance(value, list) and not multi(field):
             raise FieldError("validation_invalid_type", "takes one value, not a list (maxSelect is 1)")
@@ -133,7 +134,7 @@ def check(field: dict, value, limits) -> object:
             wrong = [item for item in values if item not in allowed]
             if wrong:
                 raise FieldError("validation_invalid_value", f"{wrong[0]!r} is not one of {', '.join(allowed)}")
-        elif any(len(item) > 64 for item in values):
+        elif kind == "ref" and any(len(item) > 64 for item in values):
             raise FieldError("validation_missing_rel_records", "is not a record id")
         return values if multi(field) else (values[0] if values else None)
     raise FieldError("validation_invalid_type", f"unknown field type {kind}")

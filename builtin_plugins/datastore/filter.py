@@ -319,7 +319,7 @@ class Compiler:
     def test(self, op: str, value, position: int, field: dict) -> dict:
         """The operator document of one comparison (for a field, or an element of a list)."""
         if op in ("~", "!~"):
-            if field["type"] not in (*types.TEXTUAL, "select", "ref", "any") or not isinstance(value, str):
+            if field["type"] not in (*types.TEXTUAL, "select", "ref", "file", "any") or not isinstance(value, str):
                 raise bad_filter(f"~ finds text: {field['key']} ~ takes a string on a text field", position)
             return contains(value, position, self.limits, negate=op == "!~")
         if op == "=":
@@ -336,7 +336,7 @@ class Compiler:
         if isinstance(value, datetime) and kind not in ("date", "datetime", "document", "json"):
             raise bad_filter(f"{field['key']} is a {kind} field: a date macro does not fit it", position)
         wanted = None
-        if kind in (*types.TEXTUAL, "select", "ref") and not isinstance(value, str):
+        if kind in (*types.TEXTUAL, "select", "ref", "file") and not isinstance(value, str):
             wanted = "a string"
         elif kind in ("number", "float") and (isinstance(value, bool) or not isinstance(value, (int, float))):
             wanted = "a number"
@@ -344,7 +344,7 @@ class Compiler:
             wanted = "true or false"
         elif kind == "document" or kind == "json":
             return value
-        if node.op.lstrip("?") in ("~", "!~") and kind not in (*types.TEXTUAL, "select", "ref"):
+        if node.op.lstrip("?") in ("~", "!~") and kind not in (*types.TEXTUAL, "select", "ref", "file"):
             raise bad_filter(f"~ finds text: {field['key']} is a {kind} field", position)
         if wanted:
             raise bad_filter(f"{field['key']} is a {kind} field: compare it with {wanted}", position)

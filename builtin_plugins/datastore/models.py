@@ -26,7 +26,7 @@ WIDGETS = {
     "string": ("input", "select"), "text": ("textarea", "tiptap", "markdown"), "number": ("input", "slider"),
     "float": ("input", "slider"), "bool": ("switch", "checkbox"), "document": ("json",), "json": ("json",),
     "ref": ("select", "search"), "date": ("picker",), "datetime": ("picker",), "email": ("input",),
-    "url": ("input",), "select": ("select", "radio", "checkboxes"),
+    "url": ("input",), "select": ("select", "radio", "checkboxes"), "file": ("upload",),
 }
 
 
@@ -81,6 +81,12 @@ class SelectOptions(Strict):
         return values
 
 
+class FileOptions(Strict):
+    maxSize: int | None = Field(None, ge=1)  # bytes of one file; datastore.max_file_size when unset
+    mimeTypes: list[str] = Field(default_factory=list, max_length=100)  # "image/png", "image/*"; empty: any
+    maxSelect: int = Field(1, ge=1, le=100)
+
+
 class RefOptions(Strict):
     model: str = Field(min_length=1, max_length=64)  # the slug of the model referred to
     maxSelect: int = Field(1, ge=1, le=1000)
@@ -90,13 +96,13 @@ class RefOptions(Strict):
 OPTIONS = {
     "string": TextOptions, "email": TextOptions, "url": TextOptions, "text": LongTextOptions,
     "number": NumberOptions, "float": NumberOptions, "bool": NoOptions, "date": NoOptions, "datetime": NoOptions,
-    "document": DocumentOptions, "json": DocumentOptions, "select": SelectOptions, "ref": RefOptions,
+    "document": DocumentOptions, "json": DocumentOptions, "select": SelectOptions, "ref": RefOptions, "file": FileOptions,
 }
 
 
 class FieldIn(Schema):
     key: str
-    type: Literal["string", "text", "number", "float", "bool", "document", "json", "ref", "date", "datetime", "email", "url", "select"]
+    type: Literal["string", "text", "number", "float", "bool", "document", "json", "ref", "date", "datetime", "email", "url", "select", "file"]
     required: bool = False
     nullable: bool = True
     default: Any = None
@@ -183,8 +189,8 @@ def check_definition(model: ModelIn, limits) -> dict:
                 types.check(field.model_dump(), field.default, limits)
             except FieldError as exc:
                 problems[f"fields.{index}.default"] = f"the default {exc.message} ({exc.code})"
-            if field.type == "ref":
-                problems[f"fields.{index}.default"] = "a ref field takes no default"
+            if field.type in ("ref", "file"):
+                problems[f"fields.{index}.default"] = f"a {field.type} field takes no default"
     by_key = {field.key: field for field in model.fields}
     columns = set(by_key) | set(types.SYSTEM)
     sortable_types = ("string", "email", "url", "number", "float", "bool", "date", "datetime", "select", "ref")

@@ -15,6 +15,7 @@ from kernel.errors import Refused
 from kernel.times import iso, now
 
 from . import fields as types
+from . import files as stored_files
 from .fields import FieldError
 from .filter import compile_filter, compile_sort
 
@@ -46,9 +47,10 @@ class Records:
     """The records of one project's models. `models(project)` answers {slug: model}; it is read
     afresh for each call, so a model created while a service runs is usable at once."""
 
-    def __init__(self, db, limits, models, notify=None) -> None:
+    def __init__(self, db, limits, models, notify=None, files=None) -> None:
         self.db, self.limits, self.models = db, limits, models
         self.notify = notify  # notify(model, action, record): the server's live events (events.py)
+        self.files = files  # async () -> the project storage (files.py), None where there is none (a worker)
 
     def tell(self, model: dict, action: str, record: dict) -> None:
         if self.notify is not None:
@@ -80,12 +82,23 @@ class Records:
             except FieldError as exc:
                 problems[key] = exc
                 continue
-            if field.get("required") and types.blank(field, out[key]):
+            if field["type"] == "file":
+                self.check_file_names(field, out[key], current, problems)
+            if key not in problems and field.get("required") and types.blank(field, out[key]):
                 problems[key] = FieldError("validation_required", "cannot be blank")
         await self.check_refs(model, out, problems)
         if problems:
             raise refused_fields(problems)
         return out
+
+    def check_file_names(self, field: dict, value, current: dict | None, problems: dict) -> None:
+        """A write keeps or drops a record's uploaded files; files come in through the upload route."""
+        before = stored_files.names(current.get(field["key"]) if current else None)
+        new = stored_files.names(value)
+        if any(name not in before for name in new):
+            problems[field["key"]] = FieldError("validation_unknown_file", "names files the record does not have; upload with POST .../records/{id}/files/{key}")
+        elif self.files is None and new != before:
+            problems[field["key"]] = FieldError("validation_file_readonly", "file fields are changed through the REST API, not by a service")
 
     def stored(self, field: dict, value):
         if value is None:
@@ -145,6 +158,7 @@ class Records:
             new = {**current, **changes, "updated": now(), "revision": current["revision"] + 1}
             try:
                 if (await records.replace_one({"_id": current["_id"], "revision": current["revision"]}, new)).matched_count:
+                    await self.drop_files(model, current, new)
                     self.tell(model, "update", public(new))
                     return public(new)
             except DuplicateKeyError as exc:
@@ -153,9 +167,36 @@ class Records:
             current = await self.get_doc(model, rid)
         raise Refused(409, "the record kept changing; try again")
 
+    async def drop_files(self, model: dict, before: dict, after: dict | None) -> None:
+        """Files of `before` that `after` no longer names (its whole folder when it is gone)."""
+        if after is None:
+            if self.has_files(model, before):
+                storage = await self.files() if self.files else None
+                if storage is None:
+                    raise stored_files.unavailable()
+                await stored_files.remove(storage, stored_files.folder(model, before["_id"]))
+            return
+        for field in model["fields"]:
+            if field["type"] != "file":
+                continue
+            kept = stored_files.names(after.get(field["key"]))
+            gone = [name for name in stored_files.names(before.get(field["key"])) if name not in kept]
+            if gone:
+                storage = await self.files() if self.files else None
+                if storage is None:
+                    raise stored_files.unavailable()
+                for name in gone:
+                    await stored_files.remove(storage, f"{stored_files.folder(model, before['_id'])}/{name}")
+
+    def has_files(self, model: dict, doc: dict) -> bool:
+        return any(field["type"] == "file" and doc.get(field["key"]) for field in model["fields"])
+
     async def delete(self, model: dict, rid) -> None:
         doc = await self.get_doc(model, rid)
+        if self.files is None and self.has_files(model, doc):
+            raise Refused(409, "the record holds files: delete it through the REST API (a service cannot remove files)")
         await collection(self.db, model).delete_one({"_id": doc["_id"]})
+        await self.drop_files(model, doc, None)
         self.tell(model, "delete", public(doc))
         await self.unlink(model, [doc["_id"]])
 
@@ -169,8 +210,12 @@ class Records:
                 key, records = field["key"], collection(self.db, other)
                 query = {key: {"$in": ids}}
                 if field["options"].get("cascadeDelete"):
-                    gone = [doc["_id"] async for doc in records.find(query, {"_id": 1})]
+                    docs = [doc async for doc in records.find(query)]
+                    gone = [doc["_id"] for doc in docs]
                     await records.delete_many({"_id": {"$in": gone}})
+                    for doc in docs:
+                        if self.has_files(other, doc) and self.files is not None:
+                            await self.drop_files(other, doc, None)
                     if gone:
                         await self.unlink(other, gone)
                     continue

@@ -7,10 +7,11 @@ from quart_schema import tag
 
 from kernel.api import allow_body, body, load_model, read_json
 from kernel.errors import Refused
-from kernel.plugins import app_service
+from kernel.plugins import app_service, await_me_maybe
 from kernel.tenancy import require_project
 
 from . import bulk
+from . import files as stored_files
 from .events import Events
 from .models import ModelIn, ModelPatch, check_definition
 from .store import Models, public_model
@@ -19,7 +20,16 @@ blueprint = Blueprint("datastore", __name__)
 
 
 def models(app=None) -> Models:
-    return app_service("m3m.datastore", lambda app: Models(app.m3m.db, app.m3m.settings.datastore, events(app).publish), app)
+    return app_service("m3m.datastore", lambda app: Models(app.m3m.db, app.m3m.settings.datastore, events(app).publish, project_files(app)), app)
+
+
+def project_files(app):
+    """files(project_id) -> an async function answering the project's storage (m3m_project_files)."""
+    def files(project_id: str):
+        async def storage():
+            return await await_me_maybe(app.m3m.pm.hook.m3m_project_files(app=app, project_id=project_id))
+        return storage
+    return files
 
 
 def events(app=None) -> Events:
@@ -222,3 +232,76 @@ async def import_records(pid: str, ref: str):
         raise Refused(400, "the import is not UTF-8 text", code="malformed_body") from None
     rows = bulk.rows_of(text, fmt, model, store.limits.max_import)
     return jsonify({"created": len(await bulk.import_rows(store.records(project["id"]), model, rows))}), 201
+
+
+FILE_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'",
+                "X-Content-Type-Options": "nosniff"}
+
+
+async def file_field(pid: str, ref: str, rid: str, key: str):
+    project, model = await project_model(pid, ref)
+    field = next((field for field in model["fields"] if field["key"] == key), None)
+    if field is None or field["type"] != "file":
+        raise Refused(404, f"{model['slug']} has no file field {key}")
+    records = models().records(project["id"])
+    return model, field, records, await records.get_doc(model, rid)
+
+
+@blueprint.post("/api/projects/<pid>/models/<ref>/records/<rid>/files/<key>")
+@tag(["datastore"])
+async def upload_files(pid: str, ref: str, rid: str, key: str):
+    """Multipart `file` parts into a file field: a single-file field's file is replaced, a
+    multi-file field's are added (up to maxSelect). Checked: maxSize, mimeTypes (by name)."""
+    model, field, records, doc = await file_field(pid, ref, rid, key)
+    storage = await records.files()
+    if storage is None:
+        raise stored_files.unavailable()
+    options, limits = field["options"], models().limits
+    max_size, max_select = options.get("maxSize") or limits.max_file_size, int(options.get("maxSelect") or 1)
+    allow_body(max_size * max_select + 1024**2)
+    parts = (await request.files).getlist("file")
+    if not parts:
+        raise Refused(422, "file: send the files as multipart parts named file", fields={key: {"code": "validation_required", "message": "no file part"}})
+    before = stored_files.names(doc[key])
+    kept = before if max_select > 1 else []
+    if len(kept) + len(parts) > max_select:
+        raise Refused(422, f"{key}: takes at most {max_select} files", fields={key: {"code": "validation_too_many_values", "message": f"at most {max_select} files"}})
+    uploads = []
+    for part in parts:
+        data = part.read()
+        mime = stored_files.mime_of(part.filename or "")
+        if len(data) > max_size:
+            raise Refused(422, f"{key}: {part.filename} is larger than {max_size} bytes", fields={key: {"code": "validation_file_size_limit", "message": f"at most {max_size} bytes"}})
+        if not stored_files.accepted(mime, options.get("mimeTypes") or []):
+            raise Refused(422, f"{key}: {part.filename} is {mime}, not one of {', '.join(options['mimeTypes'])}", fields={key: {"code": "validation_invalid_mime_type", "message": f"{mime} is not accepted"}})
+        uploads.append((stored_files.stored_name(part.filename or "file"), data))
+    written = []
+    try:
+        for name, data in uploads:
+            await stored_files.write(storage, model, doc["_id"], name, data)
+            written.append(name)
+        names = kept + written
+        record = await records.update(model, doc["_id"], {key: names if max_select > 1 else names[0]}, checked=True)
+    except BaseException:
+        for name in written:
+            await stored_files.remove(storage, f"{stored_files.folder(model, doc['_id'])}/{name}")
+        raise
+    return with_etag(record)
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>/records/<rid>/files/<key>/<name>")
+@tag(["datastore"])
+async def download_file(pid: str, ref: str, rid: str, key: str, name: str):
+    """One file of a record (an attachment, images inline; never a live page of this origin)."""
+    model, field, records, doc = await file_field(pid, ref, rid, key)
+    if name not in stored_files.names(doc[key]):
+        raise Refused(404, "file not found")
+    storage = await records.files()
+    if storage is None:
+        raise stored_files.unavailable()
+    mime = stored_files.mime_of(name)
+    response = Response(await stored_files.read(storage, model, doc["_id"], name), mimetype=mime)
+    inline = mime.startswith("image/") and mime != "image/svg+xml"
+    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
+    response.headers.update(FILE_HEADERS)
+    return response

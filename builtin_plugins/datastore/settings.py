@@ -17,6 +17,7 @@ class DatastoreSettings(Section):
     max_document: Size = 1024**2  # default largest `document`/`json` value (JSON bytes)
     max_text: Int = Field(1_000_000, ge=1)  # characters of a `text` value when its options set no max
     max_string: Int = Field(5000, ge=1)  # characters of a `string`/`email`/`url` when no max is set
+    max_file_size: Size = 5 * 1024**2  # one file of a `file` field when its maxSize option is not set
     max_batch: Int = Field(100, ge=1)  # requests in one POST .../records/batch
     max_import: Int = Field(10_000, ge=1)  # rows in one import
     max_import_body: Size = 50 * 1024**2  # bytes of an import request

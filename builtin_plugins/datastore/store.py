@@ -13,6 +13,7 @@ from kernel.errors import Refused
 from kernel.times import iso, now
 
 from . import fields as types
+from . import files as stored_files
 from .fields import FieldError
 from .records import Records, collection, public
 
@@ -38,15 +39,16 @@ def number_of(text: str):
 
 
 class Models:
-    def __init__(self, db, limits, notify=None) -> None:
+    def __init__(self, db, limits, notify=None, files=None) -> None:
         self.db, self.limits, self.notify = db, limits, notify
+        self.files = files  # files(project_id) -> async () -> the project storage; None in a worker
         self.models = db["datastore_models"]
 
     async def ensure_indexes(self) -> None:
         await self.models.create_index([("projectRef", ASCENDING), ("slug", ASCENDING)], unique=True)
 
     def records(self, project_id: str) -> Records:
-        return Records(self.db, self.limits, lambda: self.by_slug(project_id), self.notify)
+        return Records(self.db, self.limits, lambda: self.by_slug(project_id), self.notify, self.files(project_id) if self.files else None)
 
     async def by_slug(self, project_id: str) -> dict[str, dict]:
         return {doc["slug"]: {**doc, "id": doc["_id"]} async for doc in self.models.find({"projectRef": project_id})}
@@ -112,6 +114,11 @@ class Models:
 
     async def delete(self, project_id: str, model: dict) -> None:
         await self.refused_if_referred(project_id, model, "deleted")
+        if any(field["type"] == "file" for field in model["fields"]):
+            storage = await self.files(project_id)() if self.files else None
+            if storage is None:
+                raise stored_files.unavailable()
+            await stored_files.remove(storage, stored_files.folder(model))
         await collection(self.db, model).drop()
         await self.models.delete_one({"_id": model["_id"]})
 
@@ -178,6 +185,8 @@ class Models:
 
     def converted(self, before: dict | None, field: dict, value):
         records = Records(self.db, self.limits, None)
+        if before is not None and before["type"] != field["type"] and "file" in (before["type"], field["type"]) and value not in (None, "", []):
+            raise FieldError("validation_invalid_type", "files stay in file fields")
         plain = public({"_id": "", "v": value})["v"]  # datetimes as ISO text, as an API client would send
         if field["type"] in types.TEXTUAL and isinstance(plain, (int, float)) and not isinstance(plain, bool):
             plain = str(plain)
