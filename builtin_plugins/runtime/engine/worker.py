@@ -174,7 +174,9 @@ def prewarm() -> None:
     """Import the engine and the plugins now: a spare worker waiting for its boot message has
     paid for them already, so a start costs only the service's own boot."""
     name_process("m3m-spare")
-    import pythonmonkey  # noqa: F401
+    from . import monkey
+
+    monkey.load()
 
     import kernel.db  # noqa: F401
     from kernel.plugins import build_plugin_manager

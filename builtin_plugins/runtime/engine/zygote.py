@@ -57,9 +57,6 @@ def preload() -> None:
     from . import ipc, sandbox, worker  # noqa: F401
 
     import_bindings(runtime_apis(build_plugin_manager()))
-    # PythonMonkey's own Python dependency (its XMLHttpRequest imports it): pure Python and C
-    # speedups, no threads, so safe to fork; a tenth of a CPU-second less in every worker's boot.
-    import aiohttp  # noqa: F401
     assert "pythonmonkey" not in sys.modules, "the zygote must not import pythonmonkey (a fork would hang)"
 
 
