@@ -20,6 +20,7 @@ import sys
 
 from kernel.times import log_stamp
 
+from ..sdk import Requests
 from .ipc import Channel, RemoteError
 
 HEARTBEAT_SECONDS = 1.0
@@ -45,6 +46,7 @@ class Worker:
         self.log_buffer_bytes = 0
         self.log_dropped = 0
         self.done = asyncio.Event()
+        self.requests = Requests()
         channel.on_request = self.handle
 
     def log(self, level: str, message: str) -> None:
@@ -77,7 +79,11 @@ class Worker:
     async def handle(self, message: dict) -> dict | None:
         kind = message.get("t")
         if kind == "request":
-            return {"res": self._answer(await self.sandbox.dispatch(message["req"]))}
+            request_id = self.requests.started()
+            try:
+                return {"res": self._answer(await self.sandbox.dispatch(message["req"]))}
+            finally:
+                self.requests.ended(request_id)
         if kind == "ping":
             return {"rss": rss_bytes()}
         if kind == "boot":
@@ -115,6 +121,7 @@ class Worker:
             db=db,
             log=self.log,
             report={},
+            requests=self.requests,
         )
         apis = runtime_apis(build_plugin_manager(settings.plugins.blocked))
         bindings = await make_bindings(apis, context)
