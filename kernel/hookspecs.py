@@ -86,4 +86,4 @@ def m3m_user_deleted(app, user_id):
 def m3m_plugins_report(pm, settings):
     """Return {key: [row, ...]} to list beside the Python plugins in GET /api/plugins and
     `m3m plugins` (each row a dict with at least `name` or `file`, and `status`, `version` or
-    `reason`), e.g. the native libraries a plugin loads; may be async."""
+    `reason`), e.g. the shared libraries a plugin loads; may be async."""

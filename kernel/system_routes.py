@@ -38,7 +38,7 @@ async def ping():
 @login_required
 async def plugins():
     """The loaded plugins: name, source (builtin or installed), version and the hooks they
-    implement; beside them what plugins report (m3m_plugins_report), e.g. `native` libraries."""
+    implement; beside them what plugins report (m3m_plugins_report), e.g. shared libraries."""
     m3m = current_app.m3m
     return {**await plugins_report(m3m.pm, m3m.settings), "items": describe_plugins(m3m.pm)}
 
