@@ -189,6 +189,13 @@ def test_encoding_saving_and_opening_bytes(images, client):
     large = images.client.post(images.service.bot("/run"), json={"source": "photo.jpg", "format": "jpeg", "options": {"quality": 95}})
     assert len(small.content) < len(large.content)
     assert Image.open(io.BytesIO(small.content)).format == "JPEG" and small.headers["x-format"] == "JPEG"
+    turned = io.BytesIO()  # a phone photo stored sideways, with EXIF orientation 6 (turn clockwise)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.open(io.BytesIO(halves((40, 20), kind="JPEG"))).save(turned, format="JPEG", exif=exif)
+    images.put("turned.jpg", turned.getvalue())
+    upright = images.run("turned.jpg")
+    assert upright.size == (20, 40) and near(upright.getpixel((10, 5)), BLUE, 30)  # the left (blue) half is now on top
     webp = images.run({"bytes": "halves.png"}, ("resize", 30, 20), format="webp")
     assert webp.format == "WEBP" and webp.size == (30, 20)
     saved = client.post(images.service.bot("/run"), json={"source": "photo.jpg", "steps": [["crop", 0, 0, 100, 100]], "save": "out/crop.png"}).json()

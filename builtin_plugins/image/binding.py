@@ -12,7 +12,6 @@ import math
 from pathlib import PurePosixPath
 
 from builtin_plugins.runtime.sdk import Binding
-from builtin_plugins.storage.binding import _bytes
 from builtin_plugins.storage.paths import text_of
 from builtin_plugins.storage.service import Files, project_dir
 from kernel.errors import Refused
@@ -46,7 +45,12 @@ class Blobs:
         blob = self.items.get(blob_id)
         if not isinstance(blob, bytearray):
             raise Refused(404, "no such upload (closed already?)")
-        blob += _bytes(data_b64)
+        if not isinstance(data_b64, str):
+            raise TypeError("data must cross as base64 text")
+        try:
+            blob += base64.b64decode(data_b64, validate=True)
+        except ValueError:
+            raise TypeError("data is not base64") from None
         if len(blob) > self.max_bytes:
             self.drop(blob_id)
             raise Refused(413, f"the image is larger than image.max_bytes ({self.max_bytes} bytes)", code="too_large")

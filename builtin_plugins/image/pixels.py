@@ -75,8 +75,8 @@ def decode(source, check_size) -> tuple[Image.Image, str]:
         kind = image.format
         image.seek(0)
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        return upright, kind
+        ImageOps.exif_transpose(image, in_place=True)  # in place: no second copy of a big photo
+        return image, kind
     except Refused:
         raise
     except Image.DecompressionBombError as exc:
