@@ -109,6 +109,11 @@ def main() -> None:
             results[f"{label}_js_us_per_call"] = round(js_us, 1)
             results[f"{label}_native_over_js"] = round(native_us / js_us, 2)
 
+        def worker_mb() -> float:
+            time.sleep(1.2)  # a heartbeat carries the RSS
+            return round(http.get("/api/projects/bench-native/runtime").json()["memory"] / 2**20, 1)
+
+        results["worker_rss_after_calls_mb"] = worker_mb()
         in_service, over_http, direct = [], [], []
         for _ in range(5):
             began = time.perf_counter()
@@ -119,6 +124,7 @@ def main() -> None:
             began = time.perf_counter()
             pillow_resize(big)
             direct.append(time.perf_counter() - began)
+        results["worker_rss_after_resizes_mb"] = worker_mb()
         results["resize_pillow_ms"] = round(statistics.median(direct) * 1000)
         results["resize_in_service_ms"] = round(statistics.median(in_service) * 1000)
         results["resize_over_http_ms"] = round(statistics.median(over_http) * 1000)

@@ -236,9 +236,9 @@ def test_handles_are_freed_at_the_end_of_their_request_or_by_close(images, clien
 
 @pytest.fixture(scope="module")
 def small(mongo_uri, tmp_path_factory, users):
-    """A server whose workers may hold 3 images of 150000 pixels in all, each up to 150000, from files of 20KB."""
+    """A server whose workers may hold 3 images of 200000 pixels in all, each up to 150000, from files of 20KB."""
     root = tmp_path_factory.mktemp("small-image")
-    env = server_env(root / "storage", free_port(), mongo_uri, M3M_IMAGE__MAX_HANDLES="3", M3M_IMAGE__MAX_LIVE_PIXELS="150000",
+    env = server_env(root / "storage", free_port(), mongo_uri, M3M_IMAGE__MAX_HANDLES="3", M3M_IMAGE__MAX_LIVE_PIXELS="200000",
                      M3M_IMAGE__MAX_BYTES="20KB", M3M_IMAGE__MAX_PIXELS="150000")
     server = Server(env, root).wait_ready()
     owner = users.make(createProjects=True)
@@ -257,8 +257,8 @@ def test_the_worker_caps_on_handles_pixels_and_bytes(small):
     # the two of the last request were freed when it ended, and closing makes room too
     assert client.post(small.service.bot("/hold"), json={"count": 2}).json() == {"held": 2}
     assert client.post(small.service.bot("/hold"), json={"count": 10, "closeEach": True}).json() == {"held": 0}
-    # the logo (800) + the other image (60000) + the resized one (90000) pass 150000
-    budget = small.error("halves.png", ("composite", {"open": "halves.png"}, 0, 0), ("resize", 300, 300))
+    # the logo (800) + the other image (60000) + the resized one (144400) would pass 200000: refused before resizing
+    budget = small.error("halves.png", ("composite", {"open": "halves.png"}, 0, 0), ("resize", 380, 380))
     assert budget["code"] == "image_budget" and "image.max_live_pixels" in budget["message"]
     assert small.error("halves.png", ("resize", 500, 400))["code"] == "image_too_large"  # past max_pixels
     small.put("noise.png", _noise())

@@ -47,7 +47,7 @@ def binding(ctx) -> Binding:
         x, y = round(shapes.coordinate("x", x)), round(shapes.coordinate("y", y))
         if width is not None or height is not None:
             size = pixels.target_size(picture, width, height)
-            store.check_size(*size, what="the drawn image")
+            store.check_size(*size, what="the drawn image", held=False)
             picture = await run(pixels.resize, picture, size, "fill", None)
         return store.replace(handle_id, await run(pixels.composite, target.image, picture, x, y))
 

@@ -157,7 +157,7 @@ def binding(ctx) -> Binding:
     def resize_args(image, width, height, options=None):
         options = options_of(options)
         size = pixels.target_size(image, width, height)
-        store.check_size(*size, what="the resized image")
+        store.check_size(*size, what="the resized image", replacing=image.width * image.height)
         fit = options.get("fit", "fill")
         if fit not in pixels.FITS:
             raise Refused(422, f"fit: one of {', '.join(pixels.FITS)}", field="fit")
@@ -172,7 +172,7 @@ def binding(ctx) -> Binding:
         turn = math.radians(degrees % 360)
         w = abs(image.width * math.cos(turn)) + abs(image.height * math.sin(turn))
         h = abs(image.width * math.sin(turn)) + abs(image.height * math.cos(turn))
-        store.check_size(math.ceil(w), math.ceil(h), what="the rotated image")
+        store.check_size(math.ceil(w), math.ceil(h), what="the rotated image", replacing=image.width * image.height)
         return (degrees,)
 
     async def composite(handle_id, other_id, x=0, y=0) -> dict:

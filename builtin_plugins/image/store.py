@@ -39,13 +39,16 @@ class Store:
     def live_pixels(self) -> int:
         return sum(item.image.width * item.image.height for item in self.held.values())
 
-    def check_size(self, width: int, height: int, what: str = "the image") -> None:
-        """Refuse an image of this size before it is decoded or made."""
+    def check_size(self, width: int, height: int, what: str = "the image", replacing: int = 0, held: bool = True) -> None:
+        """Refuse an image of this size before it is decoded or made: past image.max_pixels, or
+        (when it will be held) past what the worker may still hold, `replacing` pixels let go."""
         if width * height > self.limits.max_pixels:
             raise Refused(
                 413, f"{what} would be {width}x{height}, more than {self.limits.max_pixels} pixels (image.max_pixels)",
                 code="image_too_large",
             )
+        if held:
+            self._check_room(width * height, replacing)
 
     def _check_room(self, adding: int, replacing: int = 0) -> None:
         live = self.live_pixels() - replacing
