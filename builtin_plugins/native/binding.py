@@ -72,7 +72,7 @@ def binding(ctx) -> Binding:
 
 
 async def project_typings(app, project) -> str:
-    if not catalogue.allowed(app.m3m.settings, project):
+    if app is None or not catalogue.allowed(app.m3m.settings, project):  # no app: no server settings to read
         return ""
     from builtin_plugins.runtime.apis import runtime_apis
 
