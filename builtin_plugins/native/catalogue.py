@@ -124,7 +124,7 @@ def typings(rows: list[dict]) -> str:
         members = []
         for function in manifest["functions"]:
             doc = _doc(function)
-            members.append(f"  /** {doc} */\n" if doc else "")
+            members.append("  /**\n" + "".join(f"   * {line}\n" for line in doc) + "   */\n" if doc else "")
             members[-1] += "  " + (function.get("typescript") or f"{function['name']}(...args: any[]): Promise<any>;").strip() + "\n"
         about = _clean(manifest.get("description") or "")
         head = f"/** {about + ' ' if about else ''}(native plugin {manifest['name']} {_clean(manifest['version'])}, {row['file']}) */\n"
@@ -132,7 +132,7 @@ def typings(rows: list[dict]) -> str:
     return "\n".join(parts)
 
 
-def _doc(function: dict) -> str:
+def _doc(function: dict) -> list[str]:
     lines = [_clean(function.get("description") or "")]
     for arg in function.get("args") or []:
         if isinstance(arg, dict) and isinstance(arg.get("name"), str):
@@ -140,7 +140,7 @@ def _doc(function: dict) -> str:
     returns = function.get("returns")
     if isinstance(returns, dict) and (returns.get("description") or returns.get("type")):
         lines.append(f"@returns {_clean(returns.get('description') or returns.get('type'))}")
-    return " ".join(line for line in lines if line)
+    return [line for line in lines if line]
 
 
 def _clean(text) -> str:
