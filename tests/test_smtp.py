@@ -8,12 +8,11 @@ from email.policy import default as default_policy
 from types import SimpleNamespace
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
 from builtin_plugins.smtp.config import resolve
 from conftest import free_port
 from kernel.errors import Refused
+from local_smtp import PASSWORD, USERNAME, LocalSmtp
 from runtime_support import new_service
 
 SERVICE = """
@@ -32,39 +31,10 @@ $router.post('/send-files', async (ctx) => {
 """
 
 
-class Inbox:
-    """What the local server received: each message's envelope, bytes and login."""
-
-    def __init__(self) -> None:
-        self.messages: list[SimpleNamespace] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("nobody@"):
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(SimpleNamespace(
-            sender=envelope.mail_from, recipients=list(envelope.rcpt_tos), data=envelope.original_content or envelope.content,
-            login=session.auth_data if session.authenticated else None,
-        ))
-        return "250 Message accepted"
-
-
-def authenticate(server, session, envelope, mechanism, auth_data):
-    good = (auth_data.login, auth_data.password) == (b"mailer", b"s3cret")
-    return AuthResult(success=good, auth_data=auth_data.login.decode() if good else None)
-
-
 @pytest.fixture(scope="module")
 def inbox():
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port(), authenticator=authenticate, auth_require_tls=False)
-    controller.start()
-    box.port = controller.port
-    yield box
-    controller.stop()
+    with LocalSmtp() as box:
+        yield box
 
 
 def mail_service(client, headers, variables: dict):
@@ -81,7 +51,7 @@ def mail_service(client, headers, variables: dict):
 def mailer(client, root_headers, inbox):
     service = mail_service(client, root_headers, {
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": inbox.port, "SMTP_STARTTLS": False,
-        "SMTP_USERNAME": "mailer", "SMTP_PASSWORD": "s3cret", "SMTP_FROM": "Robot <robot@m3m.test>",
+        "SMTP_USERNAME": USERNAME, "SMTP_PASSWORD": PASSWORD, "SMTP_FROM": "Robot <robot@m3m.test>",
     })
     yield service
     service.stop()
