@@ -54,6 +54,7 @@ bench: install
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(VENV)/bin/python bench/run.py --boot50
 	$(VENV)/bin/python bench/storage.py
+	$(VENV)/bin/python bench/outgoing_http.py
 
 # The web UI's budget: the sign-in page's JS and the time to an interactive projects page.
 bench-ui: install ui chromium
