@@ -10,7 +10,9 @@ from types import SimpleNamespace
 import pytest
 
 from builtin_plugins.smtp.config import resolve
-from conftest import free_port
+import httpx
+
+from conftest import ROOT_EMAIL, ROOT_PASSWORD, Server, free_port, login, server_env
 from kernel.errors import Refused
 from local_smtp import PASSWORD, USERNAME, LocalSmtp
 from runtime_support import new_service
@@ -165,10 +167,33 @@ def test_missing_configuration_and_connection_failures(client, root_headers, inb
         plain.stop()
 
 
+def test_the_servers_settings_and_one_override(mongo_uri, tmp_path_factory, server, inbox):
+    """smtp.* from the server's environment reach the worker; a project overrides one key."""
+    root = tmp_path_factory.mktemp("smtp-server")
+    env = server_env(root / "storage", free_port(), mongo_uri, M3M_SMTP__HOST="127.0.0.1", M3M_SMTP__PORT=str(inbox.port),
+                     M3M_SMTP__STARTTLS="false", M3M_SMTP__USERNAME=USERNAME, M3M_SMTP__PASSWORD=PASSWORD,
+                     M3M_SMTP__FROM="Server <server@m3m.test>")
+    srv = Server(env, root).wait_ready()
+    try:
+        with httpx.Client(base_url=srv.url, timeout=60) as client:
+            headers = login(client, ROOT_EMAIL, ROOT_PASSWORD)
+            for variables, sender in (({}, "server@m3m.test"), ({"SMTP_FROM": "project@m3m.test"}, "project@m3m.test")):
+                service = mail_service(client, headers, variables)
+                try:
+                    answer = send(service, {"to": "ann@example.test", "subject": "from settings", "text": "x"})
+                    assert answer["accepted"] == ["ann@example.test"], answer
+                    arrived = inbox.messages[-1]
+                    assert (arrived.sender, arrived.login) == (sender, USERNAME)
+                finally:
+                    service.stop()
+    finally:
+        srv.stop()
+
+
 def settings(**values):
-    base = {"host": "", "port": 0, "username": "", "password": "", "starttls": True, "tls": False, "from_": "", "timeout": 30.0,
+    base = {"host": "", "port": 0, "username": "", "password": "", "starttls": True, "tls": False, "from": "", "timeout": 30.0,
             "max_message": 1000}
-    return SimpleNamespace(**{**base, **values})
+    return SimpleNamespace(**{**base, **{("from" if key == "from_" else key): value for key, value in values.items()}})
 
 
 def test_the_project_variables_override_the_settings_one_by_one():

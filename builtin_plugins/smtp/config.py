@@ -29,7 +29,7 @@ class SmtpConfig:
 def resolve(settings, variables: dict) -> SmtpConfig:
     """The configuration from `settings` (the smtp section) and the project's `variables`; a
     malformed variable is named in the refusal, the first time a mail is sent."""
-    values = {key: getattr(settings, "from_" if key == "from" else key) for key in KEYS}
+    values = {key: getattr(settings, key) for key in KEYS}  # in a worker: the dumped keys, `from` included
     source = dict.fromkeys(KEYS, "smtp settings")
     for key, name in VARIABLES.items():
         if variables.get(name) not in (None, ""):

@@ -1,12 +1,16 @@
 """The [smtp] section: the server $smtp sends through, unless a project names its own in its
 variables (SMTP_HOST, ...: config.py)."""
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from kernel.settings import Duration, Int, Section, Size
 
 
 class SmtpSettings(Section):
+    # `from` is a Python keyword: the attribute is from_, the key (in files, M3M_SMTP__FROM, the
+    # dump `m3m settings` prints and a worker receives) is from.
+    model_config = ConfigDict(serialize_by_alias=True)
+
     host: str = ""  # empty: no server; $smtp.send rejects unless the project sets SMTP_HOST
     port: Int = Field(0, ge=0, le=65535)  # 0: 465 with tls, else 587 with starttls, else 25
     username: str = ""  # empty: no AUTH
