@@ -82,14 +82,17 @@ class Counting(ThreadingHTTPServer):
 
 
 class LocalHttp:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls=None) -> None:
+        """`tls`: an ssl.SSLContext to serve https with."""
         self.requests: list[dict] = []
         self.connections = 0
         self.endless_sent = 0
         self.stopping = False
         self.httpd = Counting((host, 0), Handler)
         self.httpd.owner = self
-        self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> "LocalHttp":

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
+import subprocess
 
 import httpx
 import pytest
@@ -196,6 +198,18 @@ def test_network_errors_have_codes(service, allowed):
     error_of(call(service, "/request", {"url": allowed.url.replace("http:", "https:") + "/json"}), "tls")
     # A label longer than DNS allows fails in the resolver, before any query leaves the machine.
     error_of(call(service, "/request", {"url": f"http://{'a' * 70}.test/"}), "dns")
+
+
+def test_a_certificate_no_authority_signed_is_refused(service, tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+                           "-subj", "/CN=127.0.0.3", "-addext", "subjectAltName=IP:127.0.0.3"], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with LocalHttp("127.0.0.3", tls=context) as secure:
+        refused = error_of(call(service, "/request", {"url": secure.url + "/json"}), "tls")
+        assert "self-signed certificate" in refused["message"] and secure.requests == []
 
 
 def test_the_deny_list_is_checked_before_connecting(service, allowed, forbidden):
