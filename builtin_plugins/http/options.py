@@ -63,7 +63,14 @@ def plan(client: httpx.AsyncClient, options, settings, files) -> Planned:
     given = [name for name in BODIES if options.get(name) is not None]
     if len(given) > 1:
         raise bad(given[1], f"only one body per request (json, body, form or multipart); {given[0]} is given too")
-    opened: list = []
+    follow = options.get("followRedirects", True)
+    if not isinstance(follow, bool):
+        raise bad("followRedirects", "true or false")
+    response_type = options.get("responseType", "text")
+    if response_type not in RESPONSE_TYPES:
+        raise bad("responseType", "'text', 'json' or 'bytes'")
+    timeout = timeout_of(options.get("timeout"), settings)
+    opened: list = []  # $storage files of multipart parts: closed here when a later check refuses
     try:
         content, data, parts = body_of(options, files, opened)
         query = query_of(options.get("query"))
@@ -77,13 +84,7 @@ def plan(client: httpx.AsyncClient, options, settings, files) -> Planned:
         raise
     if options.get("jsonText") is not None and "content-type" not in {k.lower() for k in (options.get("headers") or {})}:
         request.headers["Content-Type"] = "application/json"
-    follow = options.get("followRedirects", True)
-    if not isinstance(follow, bool):
-        raise bad("followRedirects", "true or false")
-    response_type = options.get("responseType", "text")
-    if response_type not in RESPONSE_TYPES:
-        raise bad("responseType", "'text', 'json' or 'bytes'")
-    return Planned(request, timeout_of(options.get("timeout"), settings), follow, response_type, opened)
+    return Planned(request, timeout, follow, response_type, opened)
 
 
 def timeout_of(value, settings) -> float:
@@ -136,10 +137,11 @@ def query_of(value) -> list[tuple[str, str]] | None:
 
 def body_of(options: dict, files, opened: list):
     """(content, data, files) for httpx: at most one is set."""
-    if options.get("jsonText") is not None:
-        return options["jsonText"].encode(), None, None
-    if options.get("bodyText") is not None:
-        return options["bodyText"].encode(), None, None
+    for name in ("jsonText", "bodyText"):
+        if options.get(name) is not None:
+            if not isinstance(options[name], str):
+                raise TypeError(f"{name} must cross as text")
+            return options[name].encode(), None, None
     if options.get("bodyBase64") is not None:
         return unbase64("body", options["bodyBase64"]), None, None
     form = options.get("form")
