@@ -1,19 +1,22 @@
-"""A pip-installed plugin: examples/plugins/m3m-hello is installed with pip into a folder of its
-own (a site directory on PYTHONPATH, so the test venv stays as it was), then m3m is started with
-it and its route, its setting, its `$hello` binding from a service, its typings and
-`m3m plugins` are checked (docs/plugins.md, "Python plugins")."""
+"""A pip-installed plugin: examples/plugins/m3m-hello is installed with pip into a temporary
+venv that sees the test venv's packages (m3m among them) but not the other way round, so the
+test venv stays as it was; m3m is started from that venv, and the plugin's route, its setting,
+its `$hello` binding from a service, its typings and `m3m plugins` are checked (docs/plugins.md,
+"Python plugins")."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 import httpx
 import pytest
 
 from conftest import M3M, ROOT, ROOT_EMAIL, ROOT_PASSWORD, Server, free_port, login, server_env
-from kernel_support import run_concurrently, with_pythonpath
+from kernel_support import run_concurrently
 from runtime_support import new_service, tsc
 
 SOURCE = ROOT / "examples" / "plugins" / "m3m-hello"
@@ -27,22 +30,31 @@ $router.get('/blank', () => {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """pip install of the plugin's source (copied: pip builds in the tree it is given)."""
+def venv_m3m(tmp_path_factory) -> list[str]:
+    """`m3m` of a temporary venv holding the plugin, pip-installed from its source (a copy:
+    pip builds in the tree it is given). The venv adds the test venv's site-packages as a site
+    directory (its .pth files, m3m's editable install included, are processed)."""
     root = tmp_path_factory.mktemp("hello-plugin")
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    own_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    Path(own_site, "m3m-test-venv.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
     shutil.copytree(SOURCE, root / "src", ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(root / "site"), str(root / "src")],
+    result = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(root / "src")],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (root / "site" / "m3m_hello" / "prelude.js").is_file()  # the $ API's files are in the wheel
-    return root / "site"
+    assert Path(own_site, "m3m_hello", "prelude.js").is_file()  # the $ API's files are in the wheel
+    assert subprocess.run([sys.executable, "-c", "import m3m_hello"], capture_output=True).returncode != 0  # the test venv has it not
+    return [str(python), "-m", "kernel.cli"]
 
 
 @pytest.fixture(scope="module")
-def hello_server(site, mongo_uri, tmp_path_factory, server):
+def hello_server(venv_m3m, mongo_uri, tmp_path_factory, server):
     root = tmp_path_factory.mktemp("hello-server")
-    env = with_pythonpath(server_env(root / "storage", free_port(), mongo_uri, M3M_HELLO__GREETING="Bonjour"), site)
-    srv = Server(env, root).wait_ready()
+    env = server_env(root / "storage", free_port(), mongo_uri, M3M_HELLO__GREETING="Bonjour")
+    srv = Server(env, root, venv_m3m).wait_ready()
     yield srv
     srv.stop()
 
@@ -58,13 +70,14 @@ def headers(hello_client):
     return login(hello_client, ROOT_EMAIL, ROOT_PASSWORD)
 
 
-def test_m3m_plugins_lists_it_and_its_setting_is_checked(site, hello_server, workdir):
+def test_m3m_plugins_lists_it_and_its_setting_is_checked(venv_m3m, hello_server, workdir):
     env = hello_server.env
     results = run_concurrently({
-        "plugins": ([*M3M, "plugins"], env, workdir),
-        "bad-setting": ([*M3M, "plugins"], dict(env, M3M_HELLO__MAX_NAME="0"), workdir),
-        "blocked": ([*M3M, "plugins"], dict(env, M3M_PLUGINS__BLOCKED='["hello"]'), workdir),
-        "settings": ([*M3M, "settings"], env, workdir),
+        "plugins": ([*venv_m3m, "plugins"], env, workdir),
+        "bad-setting": ([*venv_m3m, "plugins"], dict(env, M3M_HELLO__MAX_NAME="0"), workdir),
+        "blocked": ([*venv_m3m, "plugins"], dict(env, M3M_PLUGINS__BLOCKED='["hello"]'), workdir),
+        "settings": ([*venv_m3m, "settings"], env, workdir),
+        "test-venv": ([*M3M, "plugins"], env, workdir),
     })
     assert results["plugins"].returncode == 0, results["plugins"].stderr
     rows = {line.split()[0]: line.split(None, 3) for line in results["plugins"].stdout.splitlines() if line.strip()}
@@ -73,6 +86,7 @@ def test_m3m_plugins_lists_it_and_its_setting_is_checked(site, hello_server, wor
     assert results["bad-setting"].returncode != 0 and "hello.max_name" in results["bad-setting"].stderr
     assert results["blocked"].returncode == 0 and "hello" not in results["blocked"].stdout.split()
     assert '[hello]\ngreeting = "Bonjour"\nmax_name = 60' in results["settings"].stdout
+    assert "hello" not in results["test-venv"].stdout.split()  # only the venv it was installed into has it
 
 
 def test_its_rest_route(hello_client, headers, users):
