@@ -7,13 +7,13 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-import subprocess
 
 import httpx
 import pytest
 
 from conftest import ROOT_EMAIL, ROOT_PASSWORD, Server, free_port, login, server_env
 from local_http import LocalHttp
+from local_https import LocalHttps, self_signed
 from runtime_support import new_service
 
 SERVICE = """
@@ -68,12 +68,18 @@ def forbidden():
 
 
 @pytest.fixture(scope="module")
-def http_server(mongo_uri, tmp_path_factory, server):
-    """A server of its own (same database and users as the session's) with a small response cap
-    and loopback addresses in the deny-list."""
+def certificate(tmp_path_factory):
+    return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def http_server(mongo_uri, tmp_path_factory, server, certificate):
+    """A server of its own (same database and users as the session's) with a small response cap,
+    loopback addresses in the deny-list, and the local https server's certificate trusted."""
     root = tmp_path_factory.mktemp("http-server")
     env = server_env(root / "storage", free_port(), mongo_uri, M3M_HTTP__DENIED='["169.254.0.0/16", "127.0.0.1/32", "127.0.0.2/32"]',
-                     M3M_HTTP__MAX_RESPONSE="100KB", M3M_HTTP__MAX_DOWNLOAD="300KB", M3M_HTTP__MAX_TIMEOUT="20s")
+                     M3M_HTTP__MAX_RESPONSE="100KB", M3M_HTTP__MAX_DOWNLOAD="300KB", M3M_HTTP__MAX_TIMEOUT="20s",
+                     M3M_HTTP__CA_FILE=str(certificate[1]))
     srv = Server(env, root).wait_ready()
     yield srv
     srv.stop()
@@ -200,11 +206,15 @@ def test_network_errors_have_codes(service, allowed):
     error_of(call(service, "/request", {"url": f"http://{'a' * 70}.test/"}), "dns")
 
 
+def test_https_over_http2_with_a_trusted_authority(service, certificate, tmp_path):
+    with LocalHttps(tmp_path / "h2", *certificate) as secure:
+        answers = [call(service, "/request", {"url": f"{secure.url}/h2/{n}"}) for n in range(3)]
+        assert [json.loads(answer["text"]) for answer in answers] == [{"httpVersion": "2", "path": f"/h2/{n}"} for n in range(3)]
+        assert answers[0]["status"] == 200 and answers[0]["url"] == secure.url + "/h2/0"
+
+
 def test_a_certificate_no_authority_signed_is_refused(service, tmp_path):
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
-                           "-subj", "/CN=127.0.0.3", "-addext", "subjectAltName=IP:127.0.0.3"], capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
+    key, cert = self_signed(tmp_path)  # not the one http.ca_file trusts
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     with LocalHttp("127.0.0.3", tls=context) as secure:

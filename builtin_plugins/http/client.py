@@ -24,8 +24,11 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self, settings) -> None:
         super().__init__(http2=settings.http2, trust_env=False)
+        context = httpx.create_ssl_context(trust_env=False)
+        if settings.ca_file:
+            context.load_verify_locations(settings.ca_file)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False), http1=True, http2=settings.http2,
+            ssl_context=context, http1=True, http2=settings.http2,
             max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0,
             network_backend=GuardedBackend(networks(settings.denied)),
         )

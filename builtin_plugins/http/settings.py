@@ -16,7 +16,17 @@ class HttpSettings(Section):
     max_download: Size = 1024**3  # largest body $http.download writes into $storage
     max_redirects: Int = Field(10, ge=0, le=50)
     http2: bool = True  # offer HTTP/2 to https servers (ALPN); HTTP/1.1 otherwise
+    ca_file: str = ""  # a PEM file of more certificate authorities to trust (an internal CA), besides the system's
     denied: list[str] = Field(default_factory=lambda: list(DEFAULT_DENIED))  # address ranges never connected to
+
+    @field_validator("ca_file")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        import os
+
+        if value and not os.access(value, os.R_OK):
+            raise ValueError(f"{value} is not a readable file")
+        return value
 
     @field_validator("denied")
     @classmethod
