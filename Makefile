@@ -52,8 +52,9 @@ clean:
 
 bench: install
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
-	$(VENV)/bin/python bench/run.py --boot50
+	$(VENV)/bin/python bench/run.py --boot50 --density 200
 	$(VENV)/bin/python bench/storage.py
+	$(VENV)/bin/python bench/boot_cpu.py 12
 	$(VENV)/bin/python bench/outgoing_http.py
 
 # The web UI's budget: the sign-in page's JS and the time to an interactive projects page.

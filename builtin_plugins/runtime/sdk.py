@@ -48,6 +48,9 @@ class Binding:
 
     operations: dict[str, Callable[..., Any]] = field(default_factory=dict)
     data: Any = None
+    # Why the service must stay awake now (a schedule, a pending timer), or None: asked at every
+    # heartbeat (may be async); a service may sleep when idle only if every binding answers None.
+    awake: Callable[[], Any] | None = None
     name: str = ""
     prelude: str = ""
     _invoke: Callable[..., Any] | None = field(default=None, init=False, repr=False, compare=False)

@@ -27,6 +27,7 @@ class WorkerProcess:
         self.requests = 0
         self.rss = 0  # from the worker's heartbeats: no /proc read on the request path
         self.last_heartbeat = time.monotonic()
+        self.awake: str | None = "booting"  # why it must not sleep, from its heartbeats; None: it may
         self.routes: list = []
         self.retiring = False  # being stopped on purpose: its exit is not a crash
         self._stderr: collections.deque[str] = collections.deque()
@@ -75,6 +76,7 @@ class WorkerProcess:
     def heartbeat(self, message: dict) -> None:
         self.last_heartbeat = time.monotonic()
         self.rss = int(message.get("rss") or 0)
+        self.awake = message.get("awake", "booting")
 
     async def request(self, message: dict, timeout: float | None) -> dict:
         self.in_flight += 1
