@@ -52,6 +52,8 @@ $router.post('/download', async (ctx) => attempt(async () => {
   return { status: saved.status, file: saved.file, length: back.length, first: back[0] };
 }));
 $router.post('/exists', async (ctx) => ({ exists: await $storage.exists(ctx.body.path) }));
+let background = null;
+$router.post('/background', (ctx) => { background = $http.get(ctx.body.url).then((r) => r.status); return { started: true }; });
 """
 
 
@@ -187,6 +189,12 @@ def test_oversize_answers_are_cut_off_at_the_cap(service, allowed):
     # an endless body: only a client that stops reading at the cap ends this call
     error_of(call(service, "/request", {"url": allowed.url + "/endless"}), "too_large")
     assert call(service, "/request", {"url": allowed.url + "/json"})["status"] == 200  # the worker is fine
+
+
+def test_a_request_in_flight_keeps_the_service_awake(service, allowed):
+    assert call(service, "/background", {"url": allowed.url + "/slow?seconds=4"}) == {"started": True}
+    service.wait_for(lambda: "1 outgoing HTTP requests in flight" in (service.state()["sleep"]["awake"] or ""), 10, "the heartbeat's reason")
+    service.wait_for(lambda: not service.state()["sleep"]["awake"], 15, "the request to end")
 
 
 def test_timeouts(service, allowed):

@@ -15,6 +15,24 @@ from .client import Buffer, send, shared_client
 from .options import plan
 
 
+class InFlight:
+    """Calls under way: a service with one running must not be put to sleep (docs/runtime/sleep.md),
+    e.g. a download a route started without awaiting it."""
+
+    def __init__(self, what: str) -> None:
+        self.count = 0
+        self.what = what
+
+    def __enter__(self) -> None:
+        self.count += 1
+
+    def __exit__(self, *exc) -> None:
+        self.count -= 1
+
+    def awake(self) -> str | None:
+        return f"{self.count} {self.what} in flight" if self.count else None
+
+
 def binding(ctx) -> Binding:
     settings = ctx.settings.http
     files = Files(project_dir(ctx.settings.storage.path, ctx.project["id"]), ctx.settings.files)
@@ -24,7 +42,17 @@ def binding(ctx) -> Binding:
             return await asyncio.to_thread(plan, client, options, settings, files)
         return plan(client, options, settings, files)
 
+    in_flight = InFlight("outgoing HTTP requests")
+
     async def request(options) -> dict:
+        with in_flight:
+            return await request_now(options)
+
+    async def download(url, path, options=None) -> dict:
+        with in_flight:
+            return await download_now(url, path, options)
+
+    async def request_now(options) -> dict:
         client = shared_client(settings)
         planned = await checked(client, options)
         buffer = Buffer()
@@ -41,7 +69,7 @@ def binding(ctx) -> Binding:
             answer["text"] = body.decode(response.encoding or "utf-8", errors="replace")
         return answer
 
-    async def download(url, path, options=None) -> dict:
+    async def download_now(url, path, options=None) -> dict:
         options = dict(options) if isinstance(options, dict) else {}
         options.update(url=url, responseType="bytes")
         client = shared_client(settings)
@@ -62,7 +90,7 @@ def binding(ctx) -> Binding:
         entry = await asyncio.to_thread(upload.commit)
         return {**head_of(response), "file": entry}
 
-    return Binding(operations={"request": request, "download": download})
+    return Binding(operations={"request": request, "download": download}, awake=in_flight.awake)
 
 
 def head_of(response) -> dict:

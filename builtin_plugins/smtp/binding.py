@@ -24,7 +24,16 @@ async def binding(ctx) -> Binding:
     smtp_variables = {name: variables.get(name) for name in VARIABLES.values()}
     files = Files(project_dir(ctx.settings.storage.path, ctx.project["id"]), ctx.settings.files)
 
+    sending = [0]  # mails under way: the service must not be put to sleep meanwhile (docs/runtime/sleep.md)
+
     async def send(options) -> dict:
+        sending[0] += 1
+        try:
+            return await send_now(options)
+        finally:
+            sending[0] -= 1
+
+    async def send_now(options) -> dict:
         config = resolve(ctx.settings.smtp, smtp_variables)
         if not config.host:
             raise Refused(503, "no SMTP server is configured: set smtp.host in the server's settings, "
@@ -59,7 +68,7 @@ async def binding(ctx) -> Binding:
         rejected = sorted(errors)
         return {"messageId": message["Message-ID"], "accepted": [r for r in recipients if r not in errors], "rejected": rejected}
 
-    return Binding(operations={"send": send})
+    return Binding(operations={"send": send}, awake=lambda: f"{sending[0]} mails being sent" if sending[0] else None)
 
 
 def connect_refusal(where: str, host: str, exc: Exception) -> Refused:
