@@ -65,6 +65,7 @@ bench: install
 	$(VENV)/bin/python bench/storage.py
 	$(VENV)/bin/python bench/boot_cpu.py 12
 	$(VENV)/bin/python bench/native_image.py
+	$(VENV)/bin/python bench/outgoing_http.py
 
 # The web UI's budget: the sign-in page's JS and the time to an interactive projects page.
 bench-ui: install ui chromium
