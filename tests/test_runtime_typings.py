@@ -13,7 +13,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.js"))
 # Every $ API of the runtime (docs/runtime/apis.md) that the server has by now.
 RUNTIME_APIS = (
     "$service", "$router", "$logger", "$env", "$goals", "$crypto", "$encoding", "$strings", "$delayed", "$schedule",
-    "$storage", "$database",
+    "$storage", "$image", "$draw", "$http", "$smtp", "$database",
 )
 
 
