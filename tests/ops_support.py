@@ -107,6 +107,21 @@ def populate(instance: Instance, slug: str = "moved") -> dict:
     uploaded = client.post(files, params={"path": "uploads/deep"}, headers=headers,
                            files=[("file", ("blob.bin", bytes(range(256)) * 40)), ("file", ("pic.png", image_bytes((40, 30))))])
     assert uploaded.status_code in (200, 201), uploaded.text
+    # Models and records of the data store: a ref between two models, a record with a file.
+    people = client.post(api("/models"), json={"name": "People", "slug": "people", "fields": [
+        {"key": "name", "type": "string"}]}, headers=headers)
+    assert people.status_code == 201, people.text
+    notes = client.post(api("/models"), json={"name": "Notes", "slug": "notes", "fields": [
+        {"key": "title", "type": "string"}, {"key": "author", "type": "ref", "options": {"model": "people"}},
+        {"key": "scan", "type": "file"}]}, headers=headers)
+    assert notes.status_code == 201, notes.text
+    ada = client.post(api("/models/people/records"), json={"name": "Ada"}, headers=headers)
+    assert ada.status_code == 201, ada.text
+    note = client.post(api("/models/notes/records"), json={"title": "First", "author": ada.json()["id"]}, headers=headers)
+    assert note.status_code == 201, note.text
+    scan = client.post(api(f"/models/notes/records/{note.json()['id']}/files/scan"),
+                       files=[("file", ("scan.png", image_bytes((24, 24))))], headers=headers)
+    assert scan.status_code in (200, 201), scan.text
     admin = client.post("/api/users", json={"email": "second@m3m.test", "password": "Second-pass-1", "name": "Second",
                                             "permissions": {"createProjects": True, "projects": [service.project["id"]]}},
                         headers=headers)
@@ -114,7 +129,7 @@ def populate(instance: Instance, slug: str = "moved") -> dict:
     second = login(client, "second@m3m.test", "Second-pass-1")
     avatar = client.put("/api/auth/me/avatar", files={"file": ("me.png", image_bytes((64, 64)))}, headers=second)
     assert avatar.status_code == 200, avatar.text
-    return {"service": service, "project": service.project, "release": running}
+    return {"service": service, "project": service.project, "release": running, "people": ada.json()}
 
 
 BACKUP_EXCLUDE = ["db", "backups", "projects/*/tmp", "exports-tmp", ".backup-*", ".server-*"]

@@ -103,7 +103,7 @@ def test_import_into_another_instance_runs_the_service(exported, source, mongo_u
         assert project["slug"] == "travels" and project["id"] != populated["project"]["id"]
         copied = project_documents(target, project["id"], "travels")
         assert set(copied) >= {"projects", "env", "goals", "goal_stats", "pipeline_branches", "pipeline_releases",
-                               "runtime_services"}
+                               "runtime_services", "datastore_models"}
         assert copied == project_documents(instance, populated["project"]["id"], "travels")
         api = f"/api/projects/{project['id']}"
         state = wait_until(lambda: (s := target.client.get(f"{api}/runtime", headers=target.headers).json())["state"] == "running" and s,
@@ -118,6 +118,14 @@ def test_import_into_another_instance_runs_the_service(exported, source, mongo_u
         stats = target.client.get("/api/goals/stats", params={"goals": "travels-hits"}, headers=target.headers)
         assert stats.status_code == 200, stats.text
         assert stats.text.count('"total"') == 1 and '"total":3' in stats.text.replace(" ", "")  # 2 before, 1 here
+        # The data store's models and records came along, their ref and file too.
+        notes = target.client.get(f"{api}/models/notes/records", params={"expand": "author"}, headers=target.headers)
+        assert notes.status_code == 200, notes.text
+        [note] = notes.json()["items"]
+        assert note["title"] == "First" and note["author"] != populated["people"]["id"]
+        assert note["expand"]["author"]["name"] == "Ada"
+        scan = target.client.get(f"{api}/models/notes/records/{note['id']}/files/scan/{note['scan']}", headers=target.headers)
+        assert scan.status_code == 200 and scan.content[:4] == b"\x89PNG", scan.text[:200]
         me = target.client.get("/api/auth/me", headers=target.headers).json()
         assert target.client.get(f"{api}/members", headers=target.headers).json() == {"members": [me["id"]]}
         # The API key is not exported: the old one does not reach the copy; a new one can be made.

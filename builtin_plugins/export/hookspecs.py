@@ -7,12 +7,13 @@ hookspec = HookspecMarker("m3m")
 
 
 @hookspec
-def m3m_project_collections():
+def m3m_project_collections(app, project_id):
     """Return {collection: {"field": name, "omit": [fields], "unique": field, "references":
-    {field: collection}}}: the collections holding a project's documents, found by `field` equal
-    to the project id ("_id": the project document itself); `omit` fields are not exported
-    (secrets, values that mean nothing elsewhere), `unique` is renamed on a clash at import,
-    `references` keeps only documents whose field names an exported document of that collection."""
+    {field: collection}}}: the collections holding project `project_id`'s documents, found by
+    `field` equal to the project id ("_id": the project document itself; None: every document of
+    a collection that is the project's own); `omit` fields are not exported (secrets, values that
+    mean nothing elsewhere), `unique` is renamed on a clash at import, `references` keeps only
+    documents whose field names an exported document of that collection; may be async."""
 
 
 @hookspec

@@ -52,10 +52,10 @@ def scratch_dir(app) -> Path:
     return path
 
 
-def declared_collections(app) -> dict[str, dict]:
+async def declared_collections(app, project_id: str) -> dict[str, dict]:
     declared: dict[str, dict] = {}
-    for result in hook_results(app.m3m.pm, "m3m_project_collections"):
-        declared.update(result or {})
+    for result in hook_results(app.m3m.pm, "m3m_project_collections", app=app, project_id=project_id):
+        declared.update(await await_me_maybe(result) or {})
     return declared
 
 
@@ -77,13 +77,13 @@ def _files_of(folder: Path):
                 yield path.relative_to(folder).as_posix(), path
 
 
-async def project_documents(app, project_id: str) -> dict[str, list[dict]]:
-    declared = declared_collections(app)
+async def project_documents(app, project_id: str) -> tuple[dict[str, dict], dict[str, list[dict]]]:
+    declared = await declared_collections(app, project_id)
     found: dict[str, list[dict]] = {}
     for name, spec in declared.items():
         collection = app.m3m.db[name].with_options(codec_options=CODEC)
-        field = spec["field"]
-        query = {"_id": ObjectId(project_id)} if field == "_id" else {field: project_id}
+        field = spec.get("field")
+        query = {} if field is None else {"_id": ObjectId(project_id)} if field == "_id" else {field: project_id}
         docs = [doc async for doc in collection.find(query).sort([("_id", 1)])]
         for doc in docs:
             for omitted in spec.get("omit", ()):
@@ -93,17 +93,19 @@ async def project_documents(app, project_id: str) -> dict[str, list[dict]]:
         for field, other in (spec.get("references") or {}).items():
             ids = {str(doc["_id"]) for doc in found.get(other, ())}
             found[name] = [doc for doc in found[name] if str(doc.get(field)) in ids]
-    return found
+    return declared, found
 
 
 async def export_project(app, project: dict) -> Path:
     """The archive, in a scratch file the caller removes once sent."""
-    docs = await project_documents(app, project["id"])
+    declared, docs = await project_documents(app, project["id"])
     folders = await declared_folders(app, project["id"])
     target = scratch_dir(app) / f"export-{secrets.token_hex(8)}.tar.gz"
     manifest = {"format": FORMAT, "formatVersion": FORMAT_VERSION, "m3mVersion": own_version(), "created": iso(now()),
                 "project": {"id": project["id"], "slug": project.get("slug"), "name": project.get("name")},
                 "collections": {}, "files": {}, "notExported": NOT_EXPORTED}
+    for name in docs:  # the import follows these, whichever plugins the other m3m has
+        manifest["collections"][name] = {key: value for key, value in declared[name].items() if key in ("field", "unique")}
     try:
         await asyncio.to_thread(_write_archive, target, docs, folders, manifest)
     except BaseException:
@@ -116,7 +118,7 @@ def _write_archive(target: Path, docs: dict, folders: dict, manifest: dict) -> N
     with tarfile.open(target, "w:gz") as tar:
         for name, items in docs.items():
             raw = b"".join(bson.encode(doc, codec_options=CODEC) for doc in items)
-            manifest["collections"][name] = {"documents": len(items), "sha256": hashlib.sha256(raw).hexdigest()}
+            manifest["collections"][name].update(documents=len(items), sha256=hashlib.sha256(raw).hexdigest())
             _add_bytes(tar, f"db/{name}.bson", raw)
         for folder_name, folder in folders.items():
             for relative, path in _files_of(Path(folder)):
@@ -178,6 +180,15 @@ def read_archive(path: Path) -> tuple[dict, dict[str, list[dict]], dict[str, byt
     return manifest, decoded, files
 
 
+COLLECTION = re.compile(r"^(?!system\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}$")
+HEX = re.compile(r"^[0-9a-f]{24}$")
+HEX_IN = re.compile(r"[0-9a-f]{24}")
+
+
+def _renamed(text: str, ids: dict) -> str:
+    return HEX_IN.sub(lambda m: str(ids[m.group(0)][0]) if m.group(0) in ids else m.group(0), text)
+
+
 def _remap(value, ids: dict):
     if isinstance(value, ObjectId):
         return ids.get(str(value), (value,))[0] if str(value) in ids else value
@@ -193,10 +204,10 @@ def _remap(value, ids: dict):
 async def import_project(app, path: Path, user_id: str, slug: str | None = None) -> str:
     """Import the archive as a new project; returns its id."""
     manifest, docs, files = await asyncio.to_thread(read_archive, path)
-    declared = declared_collections(app)
-    unknown = sorted(set(docs) - set(declared))
-    if unknown:
-        raise Refused(422, f"this m3m has no plugin keeping {', '.join(unknown)} (the archive needs it)", field="file")
+    declared = manifest["collections"]
+    bad = [name for name in docs if not COLLECTION.match(name)]
+    if bad or not HEX.match(str(manifest["project"].get("id"))):
+        raise Refused(422, f"the archive names a collection m3m does not keep: {bad[:3]}", field="file")
     old_project = manifest["project"]["id"]
     new_project = ObjectId()
     ids = {old_project: (new_project,)}
@@ -205,21 +216,25 @@ async def import_project(app, path: Path, user_id: str, slug: str | None = None)
             old = doc.get("_id")
             if isinstance(old, ObjectId) and str(old) not in ids:
                 ids[str(old)] = (ObjectId(),)
+            elif isinstance(old, str) and HEX.match(old) and old not in ids:
+                ids[old] = (ObjectId(),)  # ids kept as text (the data store's)
     inserted: list[tuple[str, object]] = []
     folders = await declared_folders(app, str(new_project))
     try:
         # The project's own document first (its unique field may clash), then the others.
-        for name in sorted(docs, key=lambda n: declared[n]["field"] != "_id"):
+        for name in sorted(docs, key=lambda n: declared[n].get("field") != "_id"):
             spec = declared[name]
-            collection = app.m3m.db[name].with_options(codec_options=CODEC)
+            target = _renamed(name, ids)  # a collection named after an id (records_{model id})
+            collection = app.m3m.db[target].with_options(codec_options=CODEC)
             for doc in docs[name]:
                 doc = _remap(doc, ids)
-                if isinstance(doc.get("_id"), str):
-                    doc["_id"] = doc["_id"].replace(old_project, str(new_project))
-                await _insert(collection, doc, spec.get("unique"), slug if spec["field"] == "_id" else None)
-                inserted.append((name, doc["_id"]))
+                if isinstance(doc.get("_id"), str) and not HEX.match(doc["_id"]):
+                    doc["_id"] = _renamed(doc["_id"], ids)
+                await _insert(collection, doc, spec.get("unique"), slug if spec.get("field") == "_id" else None)
+                inserted.append((target, doc["_id"]))
         for key, data in files.items():
             folder_name, relative = key.split("/", 1)
+            relative = "/".join(str(ids[part][0]) if part in ids else part for part in relative.split("/"))
             if folder_name not in folders:
                 raise Refused(422, f"this m3m keeps no folder {folder_name!r} for projects", field="file")
             await asyncio.to_thread(_write_file, Path(folders[folder_name]), relative, data)

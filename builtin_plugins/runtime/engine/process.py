@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
+import re
 import signal
 import socket
 import sys
@@ -207,6 +208,18 @@ def _end_unwanted(exchange: asyncio.Future) -> None:
     except ProcessLookupError:
         return
     ForkedProcess(pid, asyncio.StreamReader())  # its pidfd reaps it
+
+
+# The dump Python's faulthandler writes on a fatal signal (a segfault or abort() in native code,
+# where the worker enabled it): its first frame is the innermost Python frame of the thread that
+# crashed, e.g. the entry of a native plugin's function (builtin_plugins/native/library.py).
+FAULT_DUMP = re.compile(r'Fatal Python error: [^\n]*\n\n(?:Current thread [^\n]*|Stack) \(most recent call first\):\n  File "([^"]+)", line \d+ in (\S+)')
+
+
+def crash_site(stderr: str) -> str:
+    """' in FUNCTION (FILE)' of the innermost frame of a faulthandler dump, or ''."""
+    found = FAULT_DUMP.search(stderr)
+    return f" in {found.group(2)} ({found.group(1)})" if found else ""
 
 
 def exit_reason(code: int) -> str:

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 
 from .ipc import ChannelClosed, RemoteError
 from .logs import LogStore
-from .process import WorkerProcess, exit_reason
+from .process import WorkerProcess, crash_site, exit_reason
 from .worker import rss_bytes
 from .zygote import Zygote, ZygoteUnavailable
 
@@ -434,7 +434,8 @@ class Supervisor:
             return
         await worker.wait()  # the rest of its stderr
         service.worker = None
-        await self._crashed(service, exit_reason(code), worker.stderr_tail())
+        stderr = worker.stderr_tail()
+        await self._crashed(service, exit_reason(code) + crash_site(stderr), stderr)
 
     async def _boot(self, service: Service) -> None:
         service.state = "starting"
@@ -457,6 +458,7 @@ class Supervisor:
         service.state = "crashed"
         service.reason = reason
         service.worker = None
+        log.warning("runtime: the service of %s crashed: %s", service.project.get("slug", service.id), reason)
         self._event(service, "ERROR", f"crashed: {reason}" + (f"\n{stack.strip()}" if stack and stack.strip() else ""))
         if time.monotonic() - service.run_started > STABLE_SECONDS:
             service.restarts = 0

@@ -21,6 +21,7 @@ import sys
 from kernel.plugins import await_me_maybe
 from kernel.times import log_stamp
 
+from ..sdk import Requests
 from .ipc import Channel, RemoteError
 
 HEARTBEAT_SECONDS = 1.0
@@ -48,6 +49,7 @@ class Worker:
         self.done = asyncio.Event()
         self.bindings: list = []
         self.booted = False
+        self.requests = Requests()
         channel.on_request = self.handle
 
     def log(self, level: str, message: str) -> None:
@@ -96,7 +98,11 @@ class Worker:
     async def handle(self, message: dict) -> dict | None:
         kind = message.get("t")
         if kind == "request":
-            return {"res": self._answer(await self.sandbox.dispatch(message["req"]))}
+            request_id = self.requests.started()
+            try:
+                return {"res": self._answer(await self.sandbox.dispatch(message["req"]))}
+            finally:
+                self.requests.ended(request_id)
         if kind == "ping":
             return {"rss": rss_bytes()}
         if kind == "boot":
@@ -134,6 +140,7 @@ class Worker:
             db=db,
             log=self.log,
             report={},
+            requests=self.requests,
         )
         apis = runtime_apis(build_plugin_manager(settings.plugins.blocked))
         self.bindings = bindings = await make_bindings(apis, context)
@@ -174,7 +181,9 @@ def prewarm() -> None:
     """Import the engine and the plugins now: a spare worker waiting for its boot message has
     paid for them already, so a start costs only the service's own boot."""
     name_process("m3m-spare")
-    import pythonmonkey  # noqa: F401
+    from . import monkey
+
+    monkey.load()
 
     import kernel.db  # noqa: F401
     from kernel.plugins import build_plugin_manager
