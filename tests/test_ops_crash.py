@@ -66,10 +66,10 @@ class Load:
     def __init__(self, instance: Instance, service: Deployed) -> None:
         self.url, self.headers, self.service = instance.server.url, instance.headers, service
         self.stop = threading.Event()
-        self.acked: dict[str, list] = {"env": [], "files": [], "notes": [], "releases": [], "hits": []}
+        self.acked: dict[str, list] = {"env": [], "files": [], "notes": [], "releases": [], "hits": [], "records": []}
         self.unknown = {"hits": 0, "releases": 0}
         self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self._run, args=(kind,)) for kind in ("env", "files", "notes", "releases")]
+        self.threads = [threading.Thread(target=self._run, args=(kind,)) for kind in ("env", "files", "notes", "releases", "records")]
 
     def __enter__(self):
         for thread in self.threads:
@@ -100,6 +100,9 @@ class Load:
                     elif kind == "notes":
                         r = client.post(f"{self.url}/bot-{self.service.project['slug']}/notes/{name}", json={"text": name})
                         ok, value = r.status_code == 201, name
+                    elif kind == "records":
+                        r = client.post(f"{api}/models/items/records", json={"name": name}, headers=self.headers)
+                        ok, value = r.status_code == 201, (r.json()["id"] if r.status_code == 201 else None, name)
                     else:
                         client.put(f"{api}/pipeline/branches/develop", json={"code": SERVICE + f"// {n}\n"}, headers=self.headers)
                         r = client.post(f"{api}/pipeline/releases", json={"branch": "develop", "bump": "minor",
@@ -134,6 +137,12 @@ def check_acknowledged(instance: Instance, service: Deployed, load: Load) -> Non
     for name in load.acked["notes"]:
         got = client.get(f"/bot-{service.project['slug']}/notes/{name}")
         assert got.status_code == 200 and got.json() == {"text": name}, name
+    for rid, name in load.acked["records"]:
+        got = client.get(f"{api}/models/items/records/{rid}", headers=headers)
+        assert got.status_code == 200 and got.json()["name"] == name, rid
+    names = [item["name"] for item in client.get(f"{api}/models/items/records", params={"perPage": 500},
+                                                 headers=headers).json()["items"]]
+    assert len(names) == len(set(names))  # none twice
     releases = client.get(f"{api}/pipeline", headers=headers).json()["releases"]
     versions = [release["version"] for release in releases]
     assert len(versions) == len(set(versions))  # none twice
@@ -161,6 +170,10 @@ def deploy(instance: Instance) -> Deployed:
     made = instance.client.post(service.api("/goals"), json={"name": "Hits", "slug": "hits", "type": "counter"},
                                 headers=instance.headers)
     assert made.status_code == 201, made.text
+    items = instance.client.post(service.api("/models"), json={"name": "Items", "slug": "items",
+                                                               "fields": [{"key": "name", "type": "string"}]},
+                                 headers=instance.headers)
+    assert items.status_code == 201, items.text
     service.deploy(SERVICE)
     assert instance.client.get(service.bot("/up")).status_code == 200
     return service
@@ -169,7 +182,7 @@ def deploy(instance: Instance) -> Deployed:
 def test_sigkill_under_load_loses_no_acknowledged_write(instance):
     service = deploy(instance)
     with Load(instance, service) as load:
-        wait_until(lambda: all(len(load.acked[k]) >= 3 for k in ("env", "files", "notes", "releases")), 60, "load")
+        wait_until(lambda: all(len(load.acked[k]) >= 3 for k in ("env", "files", "notes", "releases", "records")), 60, "load")
         old = instance.server.process.pid
         children = children_of(old)
         assert children  # the fork server and the service's worker

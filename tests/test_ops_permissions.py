@@ -108,6 +108,23 @@ EXPECTED = {
     ("POST", "/api/projects/{pid}/storage/files"): "114.4..4",
     ("POST", "/api/projects/{pid}/storage/link"): "114.4..4",
     ("POST", "/api/projects/{pid}/storage/link-key"): "114.4.34",
+    # the data store: a project's data, like env and storage
+    ("GET", "/api/projects/{pid}/models"): "114.4..4",
+    ("POST", "/api/projects/{pid}/models"): "114.4..4",
+    ("GET", "/api/projects/{pid}/models/{ref}"): "114.4..4",
+    ("PATCH", "/api/projects/{pid}/models/{ref}"): "114.4..4",
+    ("DELETE", "/api/projects/{pid}/models/{ref}"): "114.4..4",
+    ("GET", "/api/projects/{pid}/models/{ref}/records"): "114.4..4",
+    ("POST", "/api/projects/{pid}/models/{ref}/records"): "114.4..4",
+    ("GET", "/api/projects/{pid}/models/{ref}/records/{rid}"): "114.4..4",
+    ("PATCH", "/api/projects/{pid}/models/{ref}/records/{rid}"): "114.4..4",
+    ("DELETE", "/api/projects/{pid}/models/{ref}/records/{rid}"): "114.4..4",
+    ("POST", "/api/projects/{pid}/models/{ref}/records/batch"): "114.4..4",
+    ("GET", "/api/projects/{pid}/models/{ref}/records/events"): "114.4..4",
+    ("GET", "/api/projects/{pid}/models/{ref}/records/export"): "114.4..4",
+    ("POST", "/api/projects/{pid}/models/{ref}/records/import"): "114.4..4",
+    ("POST", "/api/projects/{pid}/models/{ref}/records/{rid}/files/{key}"): "114.4..4",
+    ("GET", "/api/projects/{pid}/models/{ref}/records/{rid}/files/{key}/{name}"): "114.4..4",
     # global goals: any user reads, root changes
     ("GET", "/api/goals"): "11....33",
     ("POST", "/api/goals"): "11333.33",
@@ -140,6 +157,17 @@ class World:
         self.version = c.post(f"{api}/pipeline/releases", json={"branch": "develop", "bump": "minor"}, headers=root).json()["version"]
         assert c.post(f"{api}/storage/dirs", json={"path": "dir"}, headers=root).status_code in (200, 201)
         assert c.put(f"{api}/storage/content", params={"path": "f.png"}, content=image_bytes((20, 20)), headers=root).status_code in (200, 201)
+        made = c.post(f"{api}/models", json={"name": "People", "slug": "people", "fields": [{"key": "name", "type": "string"}]},
+                      headers=root)
+        assert made.status_code == 201, made.text
+        assert c.post(f"{api}/models", json={"name": "Notes", "slug": "notes", "fields": [{"key": "scan", "type": "file"}]},
+                      headers=root).status_code == 201
+        self.person = c.post(f"{api}/models/people/records", json={"name": "Ada"}, headers=root).json()["id"]
+        self.note = c.post(f"{api}/models/notes/records", json={}, headers=root).json()["id"]
+        scanned = c.post(f"{api}/models/notes/records/{self.note}/files/scan", files=[("file", ("s.png", image_bytes((8, 8))))],
+                         headers=root)
+        assert scanned.status_code in (200, 201), scanned.text
+        self.scan = scanned.json()["scan"]
         self.key = c.post(f"{api}/api-key", headers=root).json()["apiKey"]
 
 
@@ -200,7 +228,12 @@ def request_for(m: Matrix, method: str, path: str, world: World) -> dict:
     backup = None
     if "{name}" in path and path.startswith("/api/backups"):
         backup = m.client.post("/api/backups", headers=m.root).json()["name"]
-    filled = (path.replace("{pid}", world.pid).replace("{uid}", uid).replace("{key}", "K")
+    files = "/files/" in path
+    if files:
+        path_filled = path.replace("{ref}", "notes").replace("{rid}", world.note).replace("{key}", "scan").replace("{name}", world.scan)
+    else:
+        path_filled = path.replace("{ref}", "people").replace("{rid}", world.person)
+    filled = (path_filled.replace("{pid}", world.pid).replace("{uid}", uid).replace("{key}", "K")
               .replace("{gid}", m.global_goal if path.startswith("/api/goals") else world.gid)
               .replace("{goal}", "g").replace("{version}", world.version)
               .replace("{name}", backup or name))
@@ -231,6 +264,14 @@ def request_for(m: Matrix, method: str, path: str, world: World) -> dict:
         ("PUT", "/api/projects/{pid}/storage/content"): {"content": b"text", "params": {"path": "t.txt"}},
         ("POST", "/api/projects/{pid}/storage/files"): {"files": {"file": ("u.txt", b"up")}, "params": {"path": "dir"}},
         ("POST", "/api/projects/{pid}/storage/link"): {"json": {"path": "f.png"}},
+        ("POST", "/api/projects/{pid}/models"): {"json": {"name": "X", "slug": f"x{secrets.token_hex(3)}",
+                                                          "fields": [{"key": "a", "type": "string"}]}},
+        ("PATCH", "/api/projects/{pid}/models/{ref}"): {"json": {"name": "People 2"}},
+        ("POST", "/api/projects/{pid}/models/{ref}/records"): {"json": {"name": "Bob"}},
+        ("PATCH", "/api/projects/{pid}/models/{ref}/records/{rid}"): {"json": {"name": "Bo"}},
+        ("POST", "/api/projects/{pid}/models/{ref}/records/batch"): {"json": {"requests": [{"action": "create", "data": {"name": "C"}}]}},
+        ("POST", "/api/projects/{pid}/models/{ref}/records/import"): {"params": {"format": "json"}, "content": b'[{"name": "I"}]'},
+        ("POST", "/api/projects/{pid}/models/{ref}/records/{rid}/files/{key}"): {"files": [("file", ("t.png", image_bytes((8, 8))))]},
         ("POST", "/api/goals"): {"json": {"name": "N", "slug": f"n{secrets.token_hex(3)}", "type": "counter"}},
         ("PATCH", "/api/goals/{gid}"): {"json": {"name": "GG2"}},
     }
@@ -240,6 +281,7 @@ def request_for(m: Matrix, method: str, path: str, world: World) -> dict:
         "/api/projects/{pid}/storage/content": {"path": "f.png"},
         "/api/projects/{pid}/storage/thumb": {"path": "f.png", "size": "10x10"},
         "/api/goals/stats": {"goals": "gg"},
+        "/api/projects/{pid}/models/{ref}/records/export": {"format": "json"},
     }
     spec = dict(bodies.get((method, path), {}))
     if path in params and "params" not in spec:
@@ -288,7 +330,7 @@ def test_every_cell(matrix):
             world = World(matrix) if fresh else matrix.shared
             request = request_for(matrix, method, path, world)
             headers = {**request.pop("headers", {}), **matrix.headers(caller, world)}
-            if path.endswith("/logs/stream"):
+            if path.endswith(("/logs/stream", "/records/events")):
                 with matrix.client.stream(request.pop("method"), request.pop("url"), headers=headers, timeout=10, **request) as response:
                     got = outcome(response)
             else:
