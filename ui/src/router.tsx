@@ -18,6 +18,7 @@ import {
   projectOverviewRoute,
   projectRoute,
   projectSettingsRoute,
+  projectStorageRoute,
   projectsIndexRoute,
   projectsRoute,
 } from "./routes/projects";
@@ -42,7 +43,7 @@ const routeTree = rootRoute.addChildren([
     indexRoute,
     projectsRoute.addChildren([
       projectsIndexRoute,
-      projectRoute.addChildren([projectOverviewRoute, projectSettingsRoute, projectGoalsRoute, projectEnvRoute]),
+      projectRoute.addChildren([projectOverviewRoute, projectSettingsRoute, projectGoalsRoute, projectEnvRoute, projectStorageRoute]),
     ]),
     goalsRoute,
     adminsRoute,

@@ -1,4 +1,5 @@
 import { createRoute, lazyRouteComponent, Outlet } from "@tanstack/react-router";
+import { z } from "zod";
 import { appRoute } from "./_app";
 
 export const projectsRoute = createRoute({
@@ -46,4 +47,21 @@ export const projectEnvRoute = createRoute({
   path: "env",
   staticData: { crumb: "nav.env" },
   component: lazyRouteComponent(() => import("@/features/env/components/env-page"), "EnvPage"),
+});
+
+/** The folder, page, order, search and view are in the URL: a deep link opens the same listing. */
+export const storageSearch = z.object({
+  path: z.string().optional().catch(undefined),
+  page: z.coerce.number().int().min(1).optional().catch(undefined),
+  sort: z.enum(["name", "-name", "size", "-size", "modified", "-modified"]).optional().catch(undefined),
+  search: z.string().optional().catch(undefined),
+  view: z.enum(["list", "grid"]).optional().catch(undefined),
+});
+
+export const projectStorageRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "storage",
+  staticData: { crumb: "nav.storage" },
+  validateSearch: storageSearch,
+  component: lazyRouteComponent(() => import("@/features/storage/components/storage-page"), "StoragePage"),
 });
