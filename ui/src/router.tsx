@@ -13,6 +13,7 @@ import { adminsRoute } from "./routes/admins";
 import { goalsRoute } from "./routes/goals";
 import { profileRoute } from "./routes/profile";
 import {
+  projectCodeRoute,
   projectEnvRoute,
   projectGoalsRoute,
   projectOverviewRoute,
@@ -43,7 +44,7 @@ const routeTree = rootRoute.addChildren([
     indexRoute,
     projectsRoute.addChildren([
       projectsIndexRoute,
-      projectRoute.addChildren([projectOverviewRoute, projectSettingsRoute, projectGoalsRoute, projectEnvRoute, projectStorageRoute]),
+      projectRoute.addChildren([projectOverviewRoute, projectCodeRoute, projectSettingsRoute, projectGoalsRoute, projectEnvRoute, projectStorageRoute]),
     ]),
     goalsRoute,
     adminsRoute,

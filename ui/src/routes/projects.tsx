@@ -65,3 +65,11 @@ export const projectStorageRoute = createRoute({
   validateSearch: storageSearch,
   component: lazyRouteComponent(() => import("@/features/storage/components/storage-page"), "StoragePage"),
 });
+
+export const projectCodeRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "code",
+  staticData: { crumb: "nav.code" },
+  validateSearch: z.object({ branch: z.string().optional().catch(undefined) }),
+  component: lazyRouteComponent(() => import("@/features/code/components/code-page"), "CodePage"),
+});
