@@ -49,6 +49,13 @@ def axe_violations(page: Page) -> list[dict]:
 def set_theme_class(page: Page, dark: bool) -> None:
     page.evaluate("(dark) => document.documentElement.classList.toggle('dark', dark)", dark)
     page.wait_for_timeout(150)
+    # Colour transitions still running would be judged half-way by axe (a busy page, e.g. Monaco
+    # changing its theme, runs them late): wait for the finite ones to end.
+    page.evaluate(
+        "() => Promise.all(document.getAnimations()"
+        ".filter(a => a instanceof CSSTransition || a.effect?.getTiming().iterations !== Infinity)"
+        ".map(a => a.finished.catch(() => null)))"
+    )
 
 
 def look(page: Page, name: str) -> None:

@@ -14,6 +14,10 @@ import { goalsRoute } from "./routes/goals";
 import { profileRoute } from "./routes/profile";
 import {
   projectCodeRoute,
+  projectCompareRoute,
+  projectReleaseRoute,
+  projectReleasesIndexRoute,
+  projectReleasesRoute,
   projectEnvRoute,
   projectGoalsRoute,
   projectOverviewRoute,
@@ -44,7 +48,10 @@ const routeTree = rootRoute.addChildren([
     indexRoute,
     projectsRoute.addChildren([
       projectsIndexRoute,
-      projectRoute.addChildren([projectOverviewRoute, projectCodeRoute, projectSettingsRoute, projectGoalsRoute, projectEnvRoute, projectStorageRoute]),
+      projectRoute.addChildren([
+        projectOverviewRoute, projectCodeRoute, projectSettingsRoute, projectGoalsRoute, projectEnvRoute, projectStorageRoute,
+        projectReleasesRoute.addChildren([projectReleasesIndexRoute, projectCompareRoute, projectReleaseRoute]),
+      ]),
     ]),
     goalsRoute,
     adminsRoute,

@@ -476,7 +476,6 @@ const en = {
     diffText: "Any two branches or releases, side by side.",
     left: "Left",
     right: "Right",
-    diffLabel: "The difference between {{left}} and {{right}}",
     noAuthor: "—",
   },
   service: {

@@ -496,7 +496,6 @@ const ru = {
     diffText: "Любые две ветки или релиза рядом.",
     left: "Слева",
     right: "Справа",
-    diffLabel: "Разница между {{left}} и {{right}}",
     noAuthor: "—",
   },
   service: {

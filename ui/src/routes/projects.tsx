@@ -73,3 +73,31 @@ export const projectCodeRoute = createRoute({
   validateSearch: z.object({ branch: z.string().optional().catch(undefined) }),
   component: lazyRouteComponent(() => import("@/features/code/components/code-page"), "CodePage"),
 });
+
+export const projectReleasesRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "releases",
+  staticData: { crumb: "nav.releases" },
+  component: Outlet,
+});
+
+export const projectReleasesIndexRoute = createRoute({
+  getParentRoute: () => projectReleasesRoute,
+  path: "/",
+  component: lazyRouteComponent(() => import("@/features/releases/components/releases-page"), "ReleasesPage"),
+});
+
+export const projectCompareRoute = createRoute({
+  getParentRoute: () => projectReleasesRoute,
+  path: "compare",
+  staticData: { crumb: "releases.diffTitle" },
+  validateSearch: z.object({ left: z.string().optional().catch(undefined), right: z.string().optional().catch(undefined) }),
+  component: lazyRouteComponent(() => import("@/features/releases/components/compare-page"), "ComparePage"),
+});
+
+export const projectReleaseRoute = createRoute({
+  getParentRoute: () => projectReleasesRoute,
+  path: "$version",
+  staticData: { crumb: "version" },
+  component: lazyRouteComponent(() => import("@/features/releases/components/release-view"), "ReleaseView"),
+});

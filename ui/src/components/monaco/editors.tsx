@@ -16,7 +16,18 @@ export interface CodeEditorProps {
 }
 
 // vs-dark's comments (#6A9955 on #1E1E1E) are under the 4.5:1 contrast the app keeps (axe).
-monaco.editor.defineTheme("m3m-dark", { base: "vs-dark", inherit: true, rules: [{ token: "comment", foreground: "8FBF7A" }], colors: {} });
+// Its diff highlights are softened for the same reason (text over them stays readable).
+monaco.editor.defineTheme("m3m-dark", {
+  base: "vs-dark",
+  inherit: true,
+  rules: [{ token: "comment", foreground: "8FBF7A" }],
+  colors: {
+    "diffEditor.insertedTextBackground": "#9ccc2c14",
+    "diffEditor.insertedLineBackground": "#9bb95514",
+    "diffEditor.removedTextBackground": "#ff000014",
+    "diffEditor.removedLineBackground": "#ff000010",
+  },
+});
 monaco.editor.defineTheme("m3m-light", { base: "vs", inherit: true, rules: [], colors: {} });
 
 /** Monaco's theme follows the `dark` class on <html> (lib/theme.ts sets it). */
@@ -82,25 +93,34 @@ export function CodeEditor({ path, value, onChange, onSave, readOnly = false, la
 }
 
 export interface DiffEditorProps {
-  left: { path: string; value: string };
-  right: { path: string; value: string };
-  label: string;
+  left: { path: string; value: string; label: string };
+  right: { path: string; value: string; label: string };
 }
 
-export function DiffEditor({ left, right, label }: DiffEditorProps) {
+export function DiffEditor({ left, right }: DiffEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   useAppTheme();
   useEffect(() => {
-    const instance = monaco.editor.createDiffEditor(host.current!, { ...OPTIONS, readOnly: true, originalEditable: false, ariaLabel: label, renderSideBySide: true });
+    const instance = monaco.editor.createDiffEditor(host.current!, {
+      ...OPTIONS,
+      readOnly: true,
+      originalEditable: false,
+      originalAriaLabel: left.label,
+      modifiedAriaLabel: right.label,
+      renderSideBySide: true,
+    });
     const original = monaco.editor.createModel(left.value, "javascript", monaco.Uri.file(`${left.path}.diff-left`));
     const modified = monaco.editor.createModel(right.value, "javascript", monaco.Uri.file(`${right.path}.diff-right`));
     instance.setModel({ original, modified });
+    // The diff options' aria labels do not reach the inner editors' input (axe: no name).
+    instance.getOriginalEditor().updateOptions({ ariaLabel: left.label });
+    instance.getModifiedEditor().updateOptions({ ariaLabel: right.label });
     return () => {
       instance.dispose();
       original.dispose();
       modified.dispose();
     };
-  }, [left.path, left.value, right.path, right.value, label]);
+  }, [left.path, left.value, left.label, right.path, right.value, right.label]);
   return <div ref={host} className="h-full min-h-0 w-full" data-testid="diff-editor" />;
 }
 
