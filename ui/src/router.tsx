@@ -14,6 +14,8 @@ import { goalsRoute } from "./routes/goals";
 import { profileRoute } from "./routes/profile";
 import {
   projectCodeRoute,
+  projectLogsRoute,
+  projectRuntimeRoute,
   projectCompareRoute,
   projectReleaseRoute,
   projectReleasesIndexRoute,
@@ -51,6 +53,8 @@ const routeTree = rootRoute.addChildren([
       projectRoute.addChildren([
         projectOverviewRoute, projectCodeRoute, projectSettingsRoute, projectGoalsRoute, projectEnvRoute, projectStorageRoute,
         projectReleasesRoute.addChildren([projectReleasesIndexRoute, projectCompareRoute, projectReleaseRoute]),
+        projectRuntimeRoute,
+        projectLogsRoute,
       ]),
     ]),
     goalsRoute,

@@ -101,3 +101,17 @@ export const projectReleaseRoute = createRoute({
   staticData: { crumb: "version" },
   component: lazyRouteComponent(() => import("@/features/releases/components/release-view"), "ReleaseView"),
 });
+
+export const projectRuntimeRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "runtime",
+  staticData: { crumb: "nav.runtime" },
+  component: lazyRouteComponent(() => import("@/features/runtime/components/runtime-page"), "RuntimePage"),
+});
+
+export const projectLogsRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "logs",
+  staticData: { crumb: "nav.logs" },
+  component: lazyRouteComponent(() => import("@/features/runtime/components/logs-page"), "LogsPage"),
+});

@@ -11,7 +11,7 @@ import { cn } from "@/lib/utils";
 import type { Entry, Sort, SortKey } from "../api";
 import { EntryMenu, type EntryAction } from "./entry-menu";
 import { EntryPicture } from "./file-icon";
-import { formatBytes } from "./format";
+import { formatBytes } from "@/lib/bytes";
 
 interface Props {
   pid: string;

@@ -8,7 +8,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Skeleton } from "@/components/ui/skeleton";
 import { type Entry, fileBlob, storageKeys } from "../api";
 import { useObjectUrl } from "./file-icon";
-import { formatBytes } from "./format";
+import { formatBytes } from "@/lib/bytes";
 
 export function PreviewDialog({ pid, entry, onClose, onDownload }: { pid: string; entry: Entry | null; onClose: () => void; onDownload: (entry: Entry) => void }) {
   return (

@@ -51,7 +51,7 @@ import {
 } from "../api";
 import type { EntryAction } from "./entry-menu";
 import { FileGrid, FileTable } from "./file-list";
-import { formatBytes } from "./format";
+import { formatBytes } from "@/lib/bytes";
 import { LinkDialog } from "./link-dialog";
 import { type NameAsk, NameDialog } from "./name-dialog";
 import { PathCrumbs } from "./path-crumbs";

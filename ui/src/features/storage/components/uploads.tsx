@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { errorMessage } from "@/lib/form";
 import { cn } from "@/lib/utils";
 import { storageKeys, uploadFile } from "../api";
-import { formatBytes } from "./format";
+import { formatBytes } from "@/lib/bytes";
 
 const AT_ONCE = 2;
 
