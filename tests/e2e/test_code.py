@@ -162,7 +162,8 @@ def test_branches_new_switch_guard_reset_and_delete(root_page, client, root_head
     assert "Release 1.0" in confirm.get_by_role("combobox", name="Reset to").inner_text()
     confirm.get_by_role("button", name="Reset").click()
     page.get_by_text("feature-x reset").wait_for()
-    assert model_value(page) == "$logger.info('one')\n"
+    page.wait_for_function("() => window.monaco.editor.getEditors()[0]?.getModel()?.getValue() === \"$logger.info('one')\\n\"")
+    assert page.get_by_test_id("unsaved").count() == 0
 
     page.get_by_role("button", name="Branch actions").click()
     page.get_by_role("menuitem", name="Delete branch").click()

@@ -19,8 +19,10 @@ $service.start(async () => {
 
 $router.get('/hello/:name', async (ctx) => {
   $logger.info('hello ' + ctx.params.name)
-  return { hello: ctx.params.name }
+  return { hello: ctx.params.name, page: ctx.query.page }
 })
+
+$router.post('/echo', async (ctx) => ({ got: ctx.body }))
 """
 
 
@@ -47,14 +49,30 @@ def test_start_watch_the_log_live_filter_and_stop(root_page, client, root_header
         page.get_by_test_id("route-url").filter(has_text=url).wait_for()
         page.get_by_role("button", name=f"Copy {url}").click()
         assert page.evaluate("navigator.clipboard.readText()") == url
+
+        # The request tester calls a route with a method, path, query and body.
+        page.get_by_label("Path").fill("/hello/ada")
+        page.get_by_label("Query").fill("page=2")
+        page.get_by_role("button", name="Send").click()
+        page.get_by_test_id("tester-status").filter(has_text="200").wait_for()
+        assert '"hello": "ada"' in page.get_by_test_id("tester-body").inner_text()
+        assert '"page": "2"' in page.get_by_test_id("tester-body").inner_text()
+        page.get_by_label("Method").click()
+        page.get_by_role("option", name="POST").click()
+        page.get_by_label("Path").fill("/echo")
+        page.get_by_label("Query").fill("")
+        page.get_by_label("Body").fill('{"n": 7}')
+        page.get_by_role("button", name="Send").click()
+        page.get_by_test_id("tester-body").filter(has_text='"n": 7').wait_for()
         look(page, "runtime")
 
         page.get_by_role("link", name="Logs").first.click()
         page.get_by_role("log", name="Log lines").wait_for()
         page.locator("[data-testid=log-line]", has_text="service started").wait_for()
+        page.locator("[data-testid=log-line]", has_text="hello ada").wait_for()  # the tester's call
         # A request to the service logs a line that arrives live.
-        assert httpx.get(f"{server.url}/bot-{project['slug']}/hello/ada").json() == {"hello": "ada"}
-        page.locator("[data-testid=log-line]", has_text="hello ada").wait_for()
+        assert httpx.get(f"{server.url}/bot-{project['slug']}/hello/lin").json() == {"hello": "lin"}
+        page.locator("[data-testid=log-line]", has_text="hello lin").wait_for()
         look(page, "logs")
 
         page.get_by_role("combobox", name="Level").click()

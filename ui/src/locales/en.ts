@@ -503,6 +503,13 @@ const en = {
     noRoutes: "No routes: the service is stopped, or it declares none.",
     noRelease: "Release the code first: the runtime runs releases.",
     copyUrl: "Copy {{url}}",
+    tester: "Request tester",
+    testerText: "Call one of the service's routes and see its answer.",
+    method: "Method",
+    path: "Path",
+    query: "Query",
+    body: "Body",
+    send: "Send",
   },
   logs: {
     title: "Logs",

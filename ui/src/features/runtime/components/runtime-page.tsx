@@ -25,6 +25,7 @@ import { usePublicUri } from "@/lib/config";
 import { formatNumber, formatUnit } from "@/lib/format";
 import { toastError } from "@/lib/form";
 import { afterRuntimeChange, restartService, stopService } from "../api";
+import { RequestTester } from "./request-tester";
 
 /** 3 h 12 min, 45 s: how long since `since`, ticking every second. */
 function Uptime({ since }: { since: string | null }) {
@@ -195,6 +196,7 @@ export function RuntimePage() {
               )}
             </CardContent>
           </Card>
+          {state.state === "running" && <RequestTester slug={project.slug} routes={state.routes} />}
         </>
       )}
     </div>
