@@ -108,3 +108,32 @@ def test_start_watch_the_log_live_filter_and_stop(root_page, client, root_header
         assert client.get(f"{api}/runtime", headers=root_headers).json()["state"] == "stopped"
     finally:
         client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)
+
+
+def test_older_lines_page_in_when_scrolled_to_the_top(root_page, client, root_headers):
+    page = root_page
+    project = make_project(client, root_headers, "Long log")
+    api = f"/api/projects/{project['id']}"
+    code = "$service.start(async () => { for (let i = 0; i < 2500; i++) $logger.info('line ' + i) })\n"
+    client.put(f"{api}/pipeline/branches/develop", json={"code": code}, headers=root_headers)
+    client.post(f"{api}/pipeline/releases", json={"branch": "develop", "bump": "minor", "comment": "", "tags": []}, headers=root_headers)
+    try:
+        assert client.post(f"{api}/runtime/start", json={"release": "1.0"}, headers=root_headers, timeout=60).json()["state"] == "running"
+        total = client.get(f"{api}/runtime/logs", params={"limit": 1}, headers=root_headers).json()["total"]
+        assert total > 2500
+        page.goto(page.base + f"/projects/{project['slug']}/logs")  # the live stream never lets the network idle
+        page.locator("[data-testid=log-line]", has_text="line 2499").wait_for()  # the end, followed
+        assert page.get_by_test_id("log-count").inner_text() == "1,000 lines"
+        log = page.get_by_role("log", name="Log lines")
+        log.evaluate("el => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }")
+        page.get_by_test_id("log-count").filter(has_text="2,000 lines").wait_for()
+        # The view stayed on the lines it showed: the first line on screen is not the new first.
+        top = log.evaluate("el => el.scrollTop")
+        assert top >= 900 * 20
+        log.evaluate("el => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }")
+        page.get_by_test_id("log-count").filter(has_text=f"{total:,} lines").wait_for()
+        assert page.get_by_role("button", name="Load older lines").count() == 0  # from the first line on
+        log.evaluate("el => { el.scrollTop = 0; }")
+        page.locator("[data-testid=log-line]", has_text="starting release 1.0").wait_for()
+    finally:
+        client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)

@@ -5,7 +5,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { ArrowUpIcon, DownloadIcon, PauseIcon, PlayIcon, SearchIcon } from "lucide-react";
-import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { toast } from "sonner";
 import { ErrorState } from "@/components/error-state";
@@ -81,12 +81,16 @@ export function LogsPage() {
     setPaused(false);
   };
 
+  // Older lines go in above what is on screen; the view stays on the same lines (moved down by
+  // the height of the rows added, measured after the filter).
+  const keep = useRef<{ shown: number; top: number } | null>(null);
   const olderLines = useCallback(async () => {
     if (offset === 0 || loadingOlder) return;
     setLoadingOlder(true);
     try {
       const from = Math.max(0, offset - LOG_PAGE);
       const page = await logPage(pid, from, offset - from);
+      keep.current = { shown: shownCount.current, top: scroller.current?.scrollTop ?? 0 };
       setLines((all) => page.lines.concat(all));
       setOffset(from);
     } catch (error) {
@@ -96,14 +100,22 @@ export function LogsPage() {
     }
   }, [offset, loadingOlder, pid]);
 
+  const scroller = useRef<HTMLDivElement>(null);
+  const shownCount = useRef(0);
   const parsed = useMemo(() => lines.map(parseLine), [lines]);
   const shown = useMemo(() => {
     const floor = level === "all" ? 0 : RANK[level];
     return parsed.filter((line) => RANK[line.level] >= floor && (!search || line.text.toLowerCase().includes(search) || line.time.includes(search)));
   }, [parsed, level, search]);
 
-  const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 30 });
+  shownCount.current = shown.length;
+  useLayoutEffect(() => {
+    const kept = keep.current;
+    if (!kept || !scroller.current) return;
+    keep.current = null;
+    scroller.current.scrollTop = kept.top + (shown.length - kept.shown) * ROW;
+  }, [shown.length]);
   // Following the end: when the view is at the bottom, new lines keep it there.
   const atEnd = useRef(true);
   useEffect(() => {
@@ -171,7 +183,7 @@ export function LogsPage() {
         )}
         <span className="ml-auto text-xs text-muted-foreground" data-testid="log-count">
           {shown.length === lines.length
-            ? t("logs.lines", { count: lines.length })
+            ? t("logs.lines", { count: lines.length, n: formatNumber(lines.length) })
             : t("logs.shown", { shown: formatNumber(shown.length), total: formatNumber(lines.length) })}
         </span>
       </div>
@@ -192,6 +204,7 @@ export function LogsPage() {
             onScroll={(event) => {
               const element = event.currentTarget;
               atEnd.current = element.scrollHeight - element.scrollTop - element.clientHeight < ROW * 2;
+              if (element.scrollTop < ROW * 5 && offset > 0) void olderLines(); // paging backwards on scroll
             }}
           >
             <div style={{ height: virtual.getTotalSize(), position: "relative", minWidth: "100%" }}>
