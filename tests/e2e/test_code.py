@@ -141,7 +141,7 @@ def test_branches_new_switch_guard_reset_and_delete(root_page, client, root_head
 
     page.get_by_role("button", name="Branch actions").click()
     page.get_by_role("menuitem", name="New branch…").click()
-    dialog = page.get_by_role("dialog", name="New branch…")
+    dialog = page.get_by_role("dialog", name="New branch")
     dialog.get_by_label("Name").fill("Feature X")
     dialog.get_by_role("button", name="Create branch").click()
     dialog.get_by_text("Lowercase letters, digits").wait_for()  # checked before a request

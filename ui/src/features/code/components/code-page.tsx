@@ -135,7 +135,7 @@ export function CodePage() {
             <DropdownMenuContent align="end">
               <DropdownMenuItem onSelect={() => setDialog("branch")}>
                 <GitBranchPlusIcon />
-                {t("code.newBranch")}
+                {t("code.newBranchMenu")}
               </DropdownMenuItem>
               <DropdownMenuItem onSelect={() => setDialog("reset")} disabled={branches.length < 2 && (pipeline.data?.releases.length ?? 0) === 0}>
                 <RotateCcwIcon />
