@@ -5,7 +5,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: install run test bench bench-ui clean ui chromium
+.PHONY: install run test bench bench-ui clean ui chromium plugins
 
 install: $(VENV)/.installed
 
@@ -15,6 +15,15 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	@touch $@
+
+# The example native plugins (native_plugins/examples/*.c) built into ./plugins, where the server
+# loads them from (setting native.path). crashy.so crashes on demand: it is there for the tests
+# and for trying crash containment out; delete it on a server that matters.
+PLUGIN_SOURCES := $(wildcard native_plugins/examples/*.c)
+plugins: $(patsubst native_plugins/examples/%.c,plugins/%.so,$(PLUGIN_SOURCES))
+
+plugins/%.so: native_plugins/examples/%.c native_plugins/include/m3m_plugin.h
+	gcc -shared -fPIC -O2 -Wall -Wextra -Inative_plugins/include -o $@ $<
 
 # TypeScript, for the check of the runtime typings (tests/test_runtime_typings.py).
 tools/typecheck/node_modules/.installed: tools/typecheck/package-lock.json
@@ -52,8 +61,11 @@ clean:
 
 bench: install
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
-	$(VENV)/bin/python bench/run.py --boot50
+	$(VENV)/bin/python bench/run.py --boot50 --density 200
 	$(VENV)/bin/python bench/storage.py
+	$(VENV)/bin/python bench/boot_cpu.py 12
+	$(VENV)/bin/python bench/native_image.py
+	$(VENV)/bin/python bench/outgoing_http.py
 
 # The web UI's budget: the sign-in page's JS and the time to an interactive projects page.
 bench-ui: install ui chromium

@@ -139,17 +139,64 @@ def pid_of(http: httpx.Client, slug: str) -> int:
     return http.get(f"/api/projects/{slug}/runtime").json()["pid"]
 
 
+def m3m_processes(server_pid: int) -> list[int]:
+    """The server and every process it started (fork server, spare, workers)."""
+    found = [server_pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int(next(l for l in (entry / "status").read_text().splitlines() if l.startswith("PPid:")).split()[1])
+            except (OSError, StopIteration, ValueError):
+                continue
+            if ppid == server_pid:
+                found.append(int(entry.name))
+    return found
+
+
+def density(bench: Bench, http: httpx.Client, count: int) -> dict:
+    """`count` services deployed, a tenth of them busy (a request every second) and the rest
+    opted into sleep when idle and asleep: the memory of the whole m3m (server and its processes)."""
+    busy = max(1, count // 10)
+    slugs = [f"dense-{n:03d}" for n in range(count)]
+    for slug in slugs:
+        bench.deploy(http, slug)
+    for slug in slugs[busy:]:
+        http.put(f"/api/projects/{slug}/runtime/sleep", json={"enabled": True}).raise_for_status()
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        for slug in slugs[:busy]:
+            httpx.get(f"{bench.url}/bot-{slug}/hello/x").raise_for_status()
+        states = [http.get(f"/api/projects/{slug}/runtime").json()["state"] for slug in slugs[busy:]]
+        if all(state == "sleeping" for state in states):
+            break
+        time.sleep(1)
+    time.sleep(2)
+    pids = m3m_processes(bench.process.pid)
+    result = {
+        f"density_{count}_services_{busy}_busy_processes": len(pids),
+        f"density_{count}_services_{busy}_busy_rss_mb": round(sum(rss_kb(pid) for pid in pids) / 1024, 1),
+        f"density_{count}_services_{busy}_busy_pss_mb": round(sum(pss_kb(pid) for pid in pids) / 1024, 1),
+    }
+    for slug in slugs:
+        http.post(f"/api/projects/{slug}/runtime/stop").raise_for_status()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--boot50", action="store_true", help="also time 50 services started at boot")
     parser.add_argument("--leak-requests", type=int, default=100_000)
+    parser.add_argument("--density", type=int, default=0, metavar="N",
+                        help="also deploy N services, 10%% of them busy and the rest asleep, and sum the machine's memory")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench needs wrk (Debian package wrk): apt-get install wrk")
     workdir = Path(tempfile.mkdtemp(prefix="m3m-bench-"))
     # Recycling off, so that the worker's growth per request shows; memory cap out of the way.
-    bench = Bench(workdir, {"M3M_RUNTIME__RECYCLE_REQUESTS": "1000000000", "M3M_RUNTIME__RECYCLE_RSS": "8GB", "M3M_RUNTIME__MEMORY_LIMIT": "8GB"})
+    # Sleep when idle after 2 s, for the one service that opts in (the wake-up figure).
+    bench = Bench(workdir, {"M3M_RUNTIME__RECYCLE_REQUESTS": "1000000000", "M3M_RUNTIME__RECYCLE_RSS": "8GB", "M3M_RUNTIME__MEMORY_LIMIT": "8GB",
+                            "M3M_RUNTIME__SLEEP_AFTER": "2s"})
     m3m("new-admin", EMAIL, PASSWORD, env=bench.env)
     results: dict = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"}
     bench.serve()
@@ -190,6 +237,25 @@ def main() -> None:
         results["p99_ratio"] = round(js["p99"] / bare["p99"], 3)
         results["api_ping"] = wrk(f"{bench.url}/api/ping", args.seconds)
 
+        # A sleeping service's first request (the wake-up) against a request to a running one.
+        bench.deploy(http, "bench-sleepy")
+        http.put("/api/projects/bench-sleepy/runtime/sleep", json={"enabled": True}).raise_for_status()
+        woken, awake = [], []
+        for _ in range(5):
+            while http.get("/api/projects/bench-sleepy/runtime").json()["state"] != "sleeping":
+                time.sleep(0.1)
+            time.sleep(1.5)  # its worker gone, the spare ready
+            began = time.perf_counter()
+            assert httpx.get(f"{bench.url}/bot-bench-sleepy/hello/x", timeout=30).status_code == 200
+            woken.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            httpx.get(f"{bench.url}/bot-bench/hello/x").raise_for_status()
+            awake.append(time.perf_counter() - began)
+        results["wake_up_first_request_ms"] = round(statistics.median(woken) * 1000, 1)
+        results["running_request_ms"] = round(statistics.median(awake) * 1000, 2)
+        results["wake_up_ratio"] = round(statistics.median(woken) / statistics.median(awake), 1)
+        http.post("/api/projects/bench-sleepy/runtime/stop").raise_for_status()
+
         service_ms = [http.get(f"{bench.url}/bot-bench/fib/30").json()["ms"] for _ in range(5)]
         node_ms = [float(subprocess.run(["node", "-e", FIB_NODE], capture_output=True, text=True, check=True).stdout) for _ in range(5)]
         results["fib30_service_ms"] = statistics.median(service_ms)
@@ -208,6 +274,9 @@ def main() -> None:
         results["rss_growth_mb_per_100k"] = round((after - before) / 2**20 * 100_000 / served, 2)
         results["rss_after_mb"] = round(after / 2**20, 1)
         results["leak_requests"] = served
+
+        if args.density:
+            results.update(density(bench, http, args.density))
 
         if args.boot50:
             for n in range(50):

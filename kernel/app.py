@@ -9,6 +9,7 @@ from quart_schema import QuartSchema
 from quart_schema.openapi import OpenAPIProvider
 
 from .api import HTTPConnection, Request
+from .keepalive import WholeRequestFirst
 from .db import Database
 from .errors import install_error_handlers
 from .plugins import PluginManager, await_me_maybe, build_plugin_manager, own_version
@@ -58,6 +59,7 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
     serve_ui(app)
     if fast:
         app.asgi_app = AsgiRoutes(app.asgi_app, fast)
+    app.asgi_app = WholeRequestFirst(app.asgi_app)  # outermost: it sees every answer (keepalive.py)
 
     @app.before_serving
     async def _startup():

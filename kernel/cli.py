@@ -14,7 +14,7 @@ import click
 
 from .db import Database, DatabaseUnavailable, resolve_uri
 from .embedded import EmbeddedError
-from .plugins import PluginError, build_plugin_manager, describe_plugins
+from .plugins import PluginError, build_plugin_manager, describe_plugins, plugins_report
 from .settings import Settings, SettingsError, load_settings
 
 
@@ -160,6 +160,16 @@ def plugins_command(obj: CliContext) -> None:
         raise click.ClickException(str(exc)) from None
     for row in describe_plugins(pm):
         click.echo(f"{row['name']:<16} {row['source']:<10} {row['version']:<14} {', '.join(row['hooks'])}")
+    for key, rows in asyncio.run(plugins_report(pm, obj.settings)).items():
+        click.echo(f"\n{key}:")
+        for row in rows:
+            label = row.get("name") or row.get("file", "?")
+            where = row.get("file", "")
+            if row.get("status") == "broken":
+                click.echo(f"{label:<16} broken     {where}: {row.get('reason', '')}")
+            else:
+                functions = ", ".join(f["name"] for f in row.get("manifest", {}).get("functions", []) if isinstance(f, dict))
+                click.echo(f"{label:<16} {row.get('status', ''):<10} {row.get('version', ''):<14} {where}  {functions}")
 
 
 @cli.command("settings")

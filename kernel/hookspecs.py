@@ -80,3 +80,10 @@ def m3m_set_member_projects(app, user_id, project_ids):
 @hookspec
 def m3m_user_deleted(app, user_id):
     """Remove everything this plugin keeps for the deleted user `user_id`; may be async."""
+
+
+@hookspec
+def m3m_plugins_report(pm, settings):
+    """Return {key: [row, ...]} to list beside the Python plugins in GET /api/plugins and
+    `m3m plugins` (each row a dict with at least `name` or `file`, and `status`, `version` or
+    `reason`), e.g. the shared libraries a plugin loads; may be async."""

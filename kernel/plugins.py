@@ -112,6 +112,14 @@ def describe_plugins(pm: PluginManager) -> list[dict]:
     return rows
 
 
+async def plugins_report(pm: PluginManager, settings) -> dict:
+    """What the plugins add to /api/plugins and `m3m plugins` (m3m_plugins_report), merged."""
+    report: dict = {}
+    for result in pm.hook.m3m_plugins_report(pm=pm, settings=settings):
+        report.update(await await_me_maybe(result) or {})
+    return report
+
+
 def app_service(key: str, factory, app=None):
     """The app's one instance of a plugin's service, made by factory(app) on first use, so that
     plugins keep no module-level state. `app` defaults to the current app (inside a request)."""

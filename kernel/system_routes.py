@@ -9,7 +9,7 @@ from quart_schema import tag
 
 from .db import DatabaseUnavailable
 from .errors import Refused
-from .plugins import describe_plugins, own_version
+from .plugins import describe_plugins, own_version, plugins_report
 from .security import login_required
 
 blueprint = Blueprint("system", __name__)
@@ -37,8 +37,10 @@ async def ping():
 @tag(["system"])
 @login_required
 async def plugins():
-    """The loaded plugins: name, source (builtin or installed), version and the hooks they implement."""
-    return {"items": describe_plugins(current_app.m3m.pm)}
+    """The loaded plugins: name, source (builtin or installed), version and the hooks they
+    implement; beside them what plugins report (m3m_plugins_report), e.g. shared libraries."""
+    m3m = current_app.m3m
+    return {**await plugins_report(m3m.pm, m3m.settings), "items": describe_plugins(m3m.pm)}
 
 
 @blueprint.get("/api/docs")

@@ -104,12 +104,12 @@ def server_env(storage: Path, port: int, mongo_uri: str, **extra: str) -> dict:
 class Server:
     """`m3m serve` in a child process, with its output kept in a file for assertions."""
 
-    def __init__(self, env: dict, cwd: Path) -> None:
+    def __init__(self, env: dict, cwd: Path, command: list[str] = M3M) -> None:
         self.env = env
         self.url = f"http://127.0.0.1:{env['M3M_SERVER__PORT']}"
         self.log_path = cwd / f"serve-{env['M3M_SERVER__PORT']}.log"
         self.process = subprocess.Popen(
-            [*M3M, "serve"], env=env, cwd=cwd, stdout=open(self.log_path, "w"),
+            [*command, "serve"], env=env, cwd=cwd, stdout=open(self.log_path, "w"),
             stderr=subprocess.STDOUT,
         )
 

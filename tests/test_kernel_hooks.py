@@ -187,8 +187,9 @@ def test_builtin_plugins_are_entry_points_of_m3m_registered_under_their_names():
 # -- the kernel knows no feature -----------------------------------------------------------------
 
 # Words the kernel uses for its own generic things, though plugins carry the same names: the
-# tenancy of projects, the process environment, the data folder (storage.path) and files.
-KERNEL_WORDS = {"projects", "env", "storage", "files"}
+# tenancy of projects, the process environment, the data folder (storage.path) and files, and
+# the protocol it serves (ASGI's "http" scope, http:// URLs; the plugin `http` is outgoing HTTP).
+KERNEL_WORDS = {"projects", "env", "storage", "files", "http"}
 
 
 def feature_words(mongo_uri) -> set[str]:

@@ -1,6 +1,9 @@
 """The editor's typings compile: `tsc --noEmit --checkJs` over example services that use every
-$ API, with the declarations the server generates for a project (tools/typecheck has tsc)."""
+$ API, with the declarations the server generates for a project (tools/typecheck has tsc).
+An example's data models (examples/{name}.models.json) are created in the project first, so its
+`$database.<model>` properties are declared."""
 
+import json
 
 import pytest
 from conftest import ROOT
@@ -10,7 +13,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.js"))
 # Every $ API of the runtime (docs/runtime/apis.md) that the server has by now.
 RUNTIME_APIS = (
     "$service", "$router", "$logger", "$env", "$goals", "$crypto", "$encoding", "$strings", "$delayed", "$schedule",
-    "$storage",
+    "$storage", "$image", "$draw", "$http", "$smtp", "$database",
 )
 
 
@@ -18,6 +21,10 @@ RUNTIME_APIS = (
 @pytest.fixture(scope="module")
 def typings(client, root_headers) -> str:
     service = new_service(client, root_headers)
+    for models in sorted((ROOT / "examples").glob("*.models.json")):
+        for model in json.loads(models.read_text()):
+            made = client.post(service.api("/models"), json=model, headers=root_headers)
+            assert made.status_code == 201, made.text
     response = client.get(service.api("/runtime/typings"), headers=root_headers)
     assert response.status_code == 200
     return response.text

@@ -69,6 +69,10 @@ def test_workers_are_forked_from_the_zygote_and_adopted_by_the_server(own):
     rss = int(next(line.split()[1] for line in smaps.splitlines() if line.startswith("Rss:")))
     pss = int(next(line.split()[1] for line in smaps.splitlines() if line.startswith("Pss:")))
     assert pss < rss
+    # PythonMonkey came without the builtins the sandbox drops (engine/monkey.py): its
+    # XMLHttpRequest would have loaded aiohttp's C parser into the worker.
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    assert "libmozjs" in maps and "aiohttp" not in maps
     service.stop()
     assert not alive(pid)
 
@@ -101,6 +105,9 @@ def test_a_crashed_zygote_costs_no_service_and_comes_back(own):
     assert own.client.get(meanwhile.bot("/hi")).status_code == 200
     # A new fork server comes, and the workers started after it come from it.
     new_zygote = wait_until(lambda: (z := zygote_of(server_pid)) and z != zygote and z, 30, "a new fork server")
+    # The spare made while it was down was spawned; once it is up the spare is replaced by a forked one.
+    wait_until(lambda: any(comm == "m3m-spare" and b"engine.zygote" in cmdline
+                           for comm, cmdline in children(server_pid).values()), 60, "a forked spare")
     later = own.service()
     later_pid = wait_until(lambda: later.deploy(HELLO)["pid"], 60, "a start")
     assert b"engine.zygote" in children(server_pid)[later_pid][1]

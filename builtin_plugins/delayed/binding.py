@@ -7,4 +7,11 @@ from builtin_plugins.runtime.sdk import Binding
 
 
 def binding(ctx) -> Binding:
-    return Binding(data={"poolSize": int(ctx.settings.delayed.pool_size)})
+    bound = Binding(data={"poolSize": int(ctx.settings.delayed.pool_size)})
+
+    async def awake() -> str | None:
+        tasks = await bound.call_js("pending")
+        return f"{tasks} delayed tasks running or queued" if tasks else None
+
+    bound.awake = awake
+    return bound

@@ -46,6 +46,9 @@ const run = (fn, options) => {
   return result;
 };
 
+// Tasks running or queued keep the service awake (those in their delay are pending timers).
+kernel.onCall('pending', () => running + queue.length);
+
 globalThis.$delayed = Object.freeze({
   run,
   /** How many tasks run at most at once (settings delayed.pool_size). */

@@ -98,3 +98,36 @@ globalThis.console = Object.freeze(consoleAt);
 globalThis.$logger = logger;
 globalThis.$service = service;
 globalThis.$router = router;
+
+// Timers still to fire (a setTimeout not yet run, a setInterval not cleared) keep the service
+// awake: a service asleep would never run them (sleep when idle, docs/runtime/sleep.md).
+const pendingTimers = new Set();
+const engineTimers = {
+  setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout,
+  setInterval: globalThis.setInterval, clearInterval: globalThis.clearInterval,
+};
+const globalEval = eval;  // a string handler is code run in the global scope, as the engine does
+globalThis.setTimeout = function setTimeout(handler, delayMs, ...args) {
+  const timer = engineTimers.setTimeout(function () {
+    pendingTimers.delete(timer);
+    return typeof handler === 'function' ? handler.apply(this, args) : globalEval(String(handler));
+  }, delayMs);
+  pendingTimers.add(timer);
+  return timer;
+};
+globalThis.setInterval = function setInterval(handler, delayMs, ...args) {
+  const timer = engineTimers.setInterval(handler, delayMs, ...args);
+  pendingTimers.add(timer);
+  return timer;
+};
+globalThis.clearTimeout = function clearTimeout(timer) { pendingTimers.delete(timer); return engineTimers.clearTimeout(timer); };
+globalThis.clearInterval = function clearInterval(timer) { pendingTimers.delete(timer); return engineTimers.clearInterval(timer); };
+// What the engine hangs on its timer functions (setTimeout.Timeout, the class) stays there.
+for (const name of Object.keys(engineTimers)) {
+  for (const key of Object.getOwnPropertyNames(engineTimers[name])) {
+    if (!['length', 'name', 'prototype', 'caller', 'arguments'].includes(key)) {
+      Object.defineProperty(globalThis[name], key, Object.getOwnPropertyDescriptor(engineTimers[name], key));
+    }
+  }
+}
+kernel.onCall('pendingTimers', () => pendingTimers.size);

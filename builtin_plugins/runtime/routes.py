@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import StrictBool, StringConstraints
 from quart import Blueprint, Response, current_app, request
 from quart_schema import hide, tag
 
@@ -28,6 +28,10 @@ class StartIn(Schema):
     release: Annotated[str, StringConstraints(pattern=r"^\d{1,6}\.\d{1,6}$")]
 
 
+class SleepIn(Schema):
+    enabled: StrictBool | None  # null: as the server's runtime.sleep_when_idle says
+
+
 def runtime(app=None) -> Runtime:
     return app_service("m3m.runtime", Runtime, app)
 
@@ -39,7 +43,7 @@ async def _state(project_id: str) -> dict:
 @blueprint.get("/api/projects/<pid>/runtime")
 @tag(["runtime"])
 async def get_state(pid: str):
-    """{state: stopped|starting|running|crashed, release, pid, startedAt, restarts, memory, routes, reason}"""
+    """{state: stopped|starting|running|sleeping|crashed, release, pid, startedAt, restarts, memory, routes, reason, sleep}"""
     project, _ = await require_project(pid)
     return await _state(project["id"])
 
@@ -62,6 +66,17 @@ async def stop(pid: str):
     """Run $service.shutdown (with the deadline) and end the worker."""
     project, _ = await require_project(pid)
     await runtime().stop(project["id"])
+    return await _state(project["id"])
+
+
+@blueprint.put("/api/projects/<pid>/runtime/sleep")
+@tag(["runtime"])
+@body(SleepIn)
+async def sleep(pid: str, data: SleepIn):
+    """Sleep when idle on, off, or null for the server's default (docs/runtime/sleep.md); off
+    wakes a sleeping service. Answers the runtime state, whose `sleep` says what keeps it awake."""
+    project, _ = await require_project(pid)
+    await runtime().set_sleep(project["id"], data.enabled)
     return await _state(project["id"])
 
 

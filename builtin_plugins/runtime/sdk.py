@@ -12,9 +12,13 @@ JS unchanged on the Error it throws) or TypeError for arguments of the wrong typ
 
 from __future__ import annotations
 
+import itertools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+log = logging.getLogger("m3m.runtime")
 
 
 class JsError(Exception):
@@ -23,6 +27,40 @@ class JsError(Exception):
     def __init__(self, message: str, stack: str = "") -> None:
         super().__init__(message)
         self.stack = stack
+
+
+class Requests:
+    """The route calls a worker is answering now, for host resources that should live no longer
+    than the request that made them ($image's handles).
+
+    JS has no async context, so the host cannot tell which of several concurrent requests made a
+    resource: `in_flight()` is the set being answered when it is made, and a resource kept until
+    each of those has ended (`on_end`) never outlives its own request by more than they last."""
+
+    def __init__(self) -> None:
+        self._active: set[int] = set()
+        self._ids = itertools.count(1)
+        self._listeners: list[Callable[[int], None]] = []
+
+    def in_flight(self) -> frozenset[int]:
+        return frozenset(self._active)
+
+    def on_end(self, listener: Callable[[int], None]) -> None:
+        """`listener(request_id)` after each request has been answered (or failed)."""
+        self._listeners.append(listener)
+
+    def started(self) -> int:
+        request_id = next(self._ids)
+        self._active.add(request_id)
+        return request_id
+
+    def ended(self, request_id: int) -> None:
+        self._active.discard(request_id)
+        for listener in self._listeners:
+            try:
+                listener(request_id)
+            except Exception:  # one plugin's clean-up must not fail the request or the others'
+                log.exception("runtime: a request-end listener failed")
 
 
 @dataclass
@@ -35,6 +73,7 @@ class BindingContext:
     db: Any  # kernel.db.Database on the worker's own connection
     log: Callable[[str, str], None]  # log(level, message) into the run's log
     report: dict  # what bindings tell the supervisor after boot (e.g. "routes")
+    requests: Requests = field(default_factory=Requests)  # the route calls being answered now
 
 
 @dataclass
@@ -48,6 +87,9 @@ class Binding:
 
     operations: dict[str, Callable[..., Any]] = field(default_factory=dict)
     data: Any = None
+    # Why the service must stay awake now (a schedule, a pending timer), or None: asked at every
+    # heartbeat (may be async); a service may sleep when idle only if every binding answers None.
+    awake: Callable[[], Any] | None = None
     name: str = ""
     prelude: str = ""
     _invoke: Callable[..., Any] | None = field(default=None, init=False, repr=False, compare=False)

@@ -72,14 +72,26 @@ class Runtime:
         app = self.app
         return await first_result(app.m3m.pm.hook.m3m_release(app=app, project_id=project_id, version=version))
 
+    def sleep_after(self, stored: dict | None) -> float | None:
+        """Idle seconds before the project's service sleeps, None when it never does: its own
+        choice (PUT .../runtime/sleep), else the server's runtime.sleep_when_idle."""
+        settings = self.app.m3m.settings.runtime
+        chosen = (stored or {}).get("sleep")
+        return settings.sleep_after if (settings.sleep_when_idle if chosen is None else chosen) else None
+
+    async def set_sleep(self, project_id: str, enabled: bool | None) -> None:
+        await put_document(self.states, {"project": project_id}, {"sleep": enabled, "updated": now()})
+        self.supervisor.set_sleep(project_id, self.sleep_after(await self.stored(project_id)))
+
     async def start(self, project: dict, release: dict) -> dict:
         await self.set_desired(project["id"], "running", release["version"])
-        return await self.supervisor.start(project, release)
+        return await self.supervisor.start(project, release, sleep_after=self.sleep_after(await self.stored(project["id"])))
 
     async def restart(self, project: dict, release: dict) -> dict:
         """Stop + start of the same release (the run's log goes on)."""
         await self.set_desired(project["id"], "running", release["version"])
-        return await self.supervisor.restart(project["id"], project, release)
+        sleep_after = self.sleep_after(await self.stored(project["id"]))
+        return await self.supervisor.restart(project["id"], project, release, sleep_after=sleep_after)
 
     async def stop(self, project_id: str) -> None:
         await self.set_desired(project_id, "stopped")
@@ -89,6 +101,7 @@ class Runtime:
         live = self.supervisor.state(project_id)
         if live:
             return live
+        sleep_after = self.sleep_after(stored)
         return {
             "state": "stopped",
             "release": (stored or {}).get("release"),
@@ -98,6 +111,7 @@ class Runtime:
             "memory": 0,
             "routes": [],
             "reason": None,
+            "sleep": {"enabled": sleep_after is not None, "after": sleep_after, "awake": None},
         }
 
     async def autostart(self) -> None:
@@ -113,7 +127,10 @@ class Runtime:
                     log.warning("autostart: %s has no project or release %s any more", doc["project"], doc.get("release"))
                     continue
                 # The same run goes on: its log (what happened before the server went down) stays.
-                starts.append(self.supervisor.start(project, release, new_log=False))
+                # One that was asleep stays asleep until a request: a reboot costs it nothing.
+                sleep_after = self.sleep_after(doc)
+                asleep = doc.get("state") == "sleeping"
+                starts.append(self.supervisor.start(project, release, new_log=False, sleep_after=sleep_after, asleep=asleep))
             if starts:
                 log.info("autostart: starting %d services", len(starts))
                 # A few at a time: each new worker imports its engine (~1 CPU-second); fifty at

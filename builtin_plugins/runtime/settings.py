@@ -16,3 +16,5 @@ class RuntimeSettings(Section):
     recycle_requests: Int = Field(100_000, ge=1)  # ... or past this many requests
     log_max_size: Size = 10 * 1024**2  # a run's log stops growing past this, with a note
     fork_server: StrictBool = True  # workers forked from a zygote (engine/zygote.py); false: each one spawned
+    sleep_when_idle: StrictBool = False  # for projects that did not choose (PUT .../runtime/sleep)
+    sleep_after: Duration = 15 * 60  # without a request this long, a service that may sleep does

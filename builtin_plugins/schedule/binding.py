@@ -18,4 +18,6 @@ def binding(ctx) -> Binding:
         },
     )
     schedules.fire = lambda job_id: bound.call_js("fire", job_id)
+    # A sleeping service would miss its jobs: one with any job never sleeps (docs/runtime/sleep.md).
+    bound.awake = lambda: f"{len(schedules.descriptions)} scheduled jobs" if schedules.descriptions else None
     return bound

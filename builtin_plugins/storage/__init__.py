@@ -29,6 +29,13 @@ async def m3m_startup(app):
     await run(sweep_temporary_files, app.m3m.settings.storage.path, time.time())
 
 
+@hookimpl(optionalhook=True)  # the data store's hook: absent while the data store is blocked
+def m3m_project_files(app, project_id):
+    from .routes import storage
+
+    return storage(app).files(project_id)
+
+
 @hookimpl
 async def m3m_project_deleted(app, project_id):
     from .routes import run, storage

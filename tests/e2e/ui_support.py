@@ -46,16 +46,20 @@ def axe_violations(page: Page) -> list[dict]:
     return result
 
 
-def set_theme_class(page: Page, dark: bool) -> None:
-    page.evaluate("(dark) => document.documentElement.classList.toggle('dark', dark)", dark)
-    page.wait_for_timeout(150)
-    # Colour transitions still running would be judged half-way by axe (a busy page, e.g. Monaco
-    # changing its theme, runs them late): wait for the finite ones to end.
+def settle(page: Page) -> None:
+    """Wait for the finite animations and transitions running now (a theme's colours fade in):
+    axe must see the end colours, not a frame halfway, however slow the machine is."""
     page.evaluate(
         "() => Promise.all(document.getAnimations()"
-        ".filter(a => a instanceof CSSTransition || a.effect?.getTiming().iterations !== Infinity)"
+        ".filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)"
         ".map(a => a.finished.catch(() => null)))"
     )
+
+
+def set_theme_class(page: Page, dark: bool) -> None:
+    page.evaluate("(dark) => document.documentElement.classList.toggle('dark', dark)", dark)
+    page.wait_for_timeout(50)  # the style recalculation that starts the transitions
+    settle(page)
 
 
 def look(page: Page, name: str) -> None:

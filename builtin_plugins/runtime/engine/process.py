@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
+import re
 import signal
 import socket
 import sys
@@ -27,6 +28,7 @@ class WorkerProcess:
         self.requests = 0
         self.rss = 0  # from the worker's heartbeats: no /proc read on the request path
         self.last_heartbeat = time.monotonic()
+        self.awake: str | None = "booting"  # why it must not sleep, from its heartbeats; None: it may
         self.routes: list = []
         self.retiring = False  # being stopped on purpose: its exit is not a crash
         self._stderr: collections.deque[str] = collections.deque()
@@ -75,6 +77,7 @@ class WorkerProcess:
     def heartbeat(self, message: dict) -> None:
         self.last_heartbeat = time.monotonic()
         self.rss = int(message.get("rss") or 0)
+        self.awake = message.get("awake", "booting")
 
     async def request(self, message: dict, timeout: float | None) -> dict:
         self.in_flight += 1
@@ -205,6 +208,18 @@ def _end_unwanted(exchange: asyncio.Future) -> None:
     except ProcessLookupError:
         return
     ForkedProcess(pid, asyncio.StreamReader())  # its pidfd reaps it
+
+
+# The dump Python's faulthandler writes on a fatal signal (a segfault or abort() in native code,
+# where the worker enabled it): its first frame is the innermost Python frame of the thread that
+# crashed, e.g. the entry of a native plugin's function (builtin_plugins/native/library.py).
+FAULT_DUMP = re.compile(r'Fatal Python error: [^\n]*\n\n(?:Current thread [^\n]*|Stack) \(most recent call first\):\n  File "([^"]+)", line \d+ in (\S+)')
+
+
+def crash_site(stderr: str) -> str:
+    """' in FUNCTION (FILE)' of the innermost frame of a faulthandler dump, or ''."""
+    found = FAULT_DUMP.search(stderr)
+    return f" in {found.group(2)} ({found.group(1)})" if found else ""
 
 
 def exit_reason(code: int) -> str:

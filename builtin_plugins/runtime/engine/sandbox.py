@@ -250,7 +250,9 @@ class Sandbox:
     """The engine of one worker. `log(level, message)` receives what service code logs."""
 
     def __init__(self, bindings: list[Binding], log: Callable[[str, str], None]) -> None:
-        import pythonmonkey as pm  # imported in the worker only (never fork after importing it)
+        from . import monkey  # imported in the worker only (never fork after importing it)
+
+        pm = monkey.load()
 
         self.pm = pm
         self.log = log

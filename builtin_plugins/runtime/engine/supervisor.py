@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 
 from .ipc import ChannelClosed, RemoteError
 from .logs import LogStore
-from .process import WorkerProcess, exit_reason
+from .process import WorkerProcess, crash_site, exit_reason
 from .worker import rss_bytes
 from .zygote import Zygote, ZygoteUnavailable
 
@@ -62,6 +62,13 @@ class Service:
         self.reapers: set[asyncio.Task] = set()  # one per process, never cancelled
         self.recycling = False
         self.recycle_blocked_until = 0.0
+        # Sleep when idle (docs/runtime/sleep.md): after `sleep_after` seconds without a request
+        # (None: never) a worker whose bindings all let it sleep is stopped; the next request
+        # wakes the service and is served once it runs.
+        self.sleep_after: float | None = None
+        self.last_active = time.monotonic()
+        self.sleep_task: asyncio.Task | None = None
+        self.wake_task: asyncio.Task | None = None
 
     @property
     def id(self) -> str:
@@ -78,6 +85,12 @@ class Service:
             "memory": worker.rss if worker else 0,
             "routes": worker.routes if worker else [],
             "reason": self.reason,
+            "sleep": {
+                "enabled": self.sleep_after is not None,
+                "after": self.sleep_after,
+                # what keeps it awake now (a schedule, a timer), None when it may sleep
+                "awake": worker.awake if worker else None,
+            },
         }
 
 
@@ -174,16 +187,24 @@ class Supervisor:
         worker.channel.on_event = lambda message: handler(worker, message)
         return worker
 
-    async def start(self, project: dict, release: dict, new_log: bool = True) -> dict:
+    async def start(self, project: dict, release: dict, new_log: bool = True,
+                    sleep_after: float | None = None, asleep: bool = False) -> dict:
         """Stop what runs for the project, then boot `release` ({version, code}) in a new run.
 
-        Answers once the service runs or crashed. A stop meanwhile cancels the boot."""
+        Answers once the service runs or crashed. A stop meanwhile cancels the boot. `asleep`
+        (autostart of a service that was sleeping) boots nothing: the first request does."""
         await self.stop(project["id"], record=False)
         service = Service(project, release)
+        service.sleep_after = sleep_after
         self.services[project["id"]] = service
         self.slugs[project["slug"]] = project["id"]
         if new_log:
             self.logs.new_run(project["id"])
+        if asleep and sleep_after is not None:
+            service.state = "sleeping"
+            self._event(service, "INFO", f"release {release['version']} is asleep: the next request wakes it")
+            await self._changed(service)
+            return service.snapshot()
         self._event(service, "INFO", f"starting release {release['version']}")
         await self._changed(service)
         boot = self._spawn(service, self._boot(service))
@@ -192,11 +213,21 @@ class Supervisor:
             await service.stopped.wait()
         return service.snapshot()
 
-    async def restart(self, project_id: str, project: dict, release: dict) -> dict:
+    async def restart(self, project_id: str, project: dict, release: dict, sleep_after: float | None = None) -> dict:
         """Stop + start of the same release; the run's log goes on (it shows both halves)."""
         if project_id in self.services:
             self._event(self.services[project_id], "INFO", "restarting")
-        return await self.start(project, release, new_log=project_id not in self.services)
+        return await self.start(project, release, new_log=project_id not in self.services, sleep_after=sleep_after)
+
+    def set_sleep(self, project_id: str, sleep_after: float | None) -> None:
+        """Sleep when idle on (after that many idle seconds) or off; off wakes a sleeping service."""
+        service = self.services.get(project_id)
+        if service is None:
+            return
+        service.sleep_after = sleep_after
+        service.last_active = time.monotonic()
+        if sleep_after is None and service.state == "sleeping":
+            self._wake_up(service)
 
     async def stop(self, project_id: str, record: bool = True) -> dict | None:
         """$service.shutdown with the deadline, then the process ends. A boot in progress is
@@ -254,9 +285,13 @@ class Supervisor:
 
     async def request(self, project_id: str, request: dict) -> dict:
         service = self.services.get(project_id)
+        if service is not None and (service.state == "sleeping" or (service.wake_task and not service.wake_task.done())):
+            # Held, not refused: requests that come while it sleeps or wakes up are served by it.
+            await asyncio.wait([self._wake_up(service)])
         if service is None or service.state != "running" or service.worker is None:
             raise ServiceUnavailable("the service is not running")
         worker = service.worker  # from here on in_flight counts us: a hand-over waits for us
+        service.last_active = time.monotonic()
         try:
             answer = await worker.request({"t": "request", "req": request}, self.runtime.route_timeout)
         except asyncio.TimeoutError:
@@ -264,10 +299,52 @@ class Supervisor:
             raise RouteTimeout(f"the route did not answer within {self.runtime.route_timeout:g}s") from None
         except ChannelClosed:
             raise ServiceUnavailable("the service stopped while answering") from None
+        finally:
+            service.last_active = time.monotonic()
         if worker is service.worker and not service.recycling and self._due_for_recycling(service, worker):
             service.recycling = True
             self._spawn(service, self._recycle(service))
         return answer["res"]
+
+    # -- sleep when idle --------------------------------------------------------------------------
+
+    def _may_sleep(self, service: Service, worker: WorkerProcess) -> bool:
+        return (
+            service.sleep_after is not None
+            and worker.awake is None
+            and worker.in_flight == 0
+            and not service.recycling
+            and time.monotonic() - service.last_active >= service.sleep_after
+        )
+
+    async def _sleep(self, service: Service, worker: WorkerProcess) -> None:
+        """Stop the idle worker ($service.shutdown runs); the service stays, asleep."""
+        if service.worker is not worker or service.stopping or not self._may_sleep(service, worker):
+            return  # a request came (or the worker went) since the watcher looked
+        idle = time.monotonic() - service.last_active
+        service.state = "sleeping"
+        service.worker = None  # requests from here on wait for the wake-up, which waits for this
+        self._event(service, "INFO", f"sleeping after {idle:.0f}s without a request (pid {worker.pid}): the next request wakes it")
+        await self._changed(service)
+        await self._stop_worker(service, worker)
+
+    def _wake_up(self, service: Service) -> asyncio.Task:
+        """The one wake-up of a sleeping service, shared by every request that waits for it."""
+        if service.wake_task is None or service.wake_task.done():
+            service.wake_task = self._spawn(service, self._wake(service))
+        return service.wake_task
+
+    async def _wake(self, service: Service) -> None:
+        began = time.monotonic()
+        if service.sleep_task is not None and not service.sleep_task.done():
+            await asyncio.wait([service.sleep_task])  # a request during the sleep-down
+        if service.stopping or service.state != "sleeping":
+            return
+        self._event(service, "INFO", "waking up: a request came")
+        await self._boot(service)
+        service.last_active = time.monotonic()
+        if service.state == "running":
+            self._event(service, "INFO", f"woken up in {(time.monotonic() - began) * 1000:.0f} ms")
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -357,7 +434,8 @@ class Supervisor:
             return
         await worker.wait()  # the rest of its stderr
         service.worker = None
-        await self._crashed(service, exit_reason(code), worker.stderr_tail())
+        stderr = worker.stderr_tail()
+        await self._crashed(service, exit_reason(code) + crash_site(stderr), stderr)
 
     async def _boot(self, service: Service) -> None:
         service.state = "starting"
@@ -380,6 +458,7 @@ class Supervisor:
         service.state = "crashed"
         service.reason = reason
         service.worker = None
+        log.warning("runtime: the service of %s crashed: %s", service.project.get("slug", service.id), reason)
         self._event(service, "ERROR", f"crashed: {reason}" + (f"\n{stack.strip()}" if stack and stack.strip() else ""))
         if time.monotonic() - service.run_started > STABLE_SECONDS:
             service.restarts = 0
@@ -484,6 +563,8 @@ class Supervisor:
                 self._spawn(service, self._replace(service, worker, why))
             elif time.monotonic() - worker.last_heartbeat > self._heartbeat_grace():
                 self._spawn(service, self._replace(service, worker, f"no heartbeat for {self._heartbeat_grace():g}s (runaway JS?)"))
+            elif self._may_sleep(service, worker) and (service.sleep_task is None or service.sleep_task.done()):
+                service.sleep_task = self._spawn(service, self._sleep(service, worker))
 
 
 def _ignore_events(worker: WorkerProcess, message: dict) -> None:

@@ -1,11 +1,11 @@
 """A worker: one process, one running service, its own SpiderMonkey engine.
 
-Started by the supervisor as `python -m builtin_plugins.runtime.engine.worker` with the
-channel's socket in M3M_WORKER_FD (spawned, never forked: a fork after importing PythonMonkey
-hangs at its first GC). It answers `boot` (every plugin's $ API, the release, $service.boot
-then .start),
-`request` (a route call), `ping` and `stop` ($service.shutdown, then exit), and sends log lines
-and heartbeats as events.
+Started by the supervisor as `python -m builtin_plugins.runtime.engine.worker`, or forked by the
+fork server (zygote.py) before PythonMonkey is imported (a fork after importing it hangs at its
+first GC), with the channel's socket in M3M_WORKER_FD. It answers `boot` (every plugin's $ API,
+the release, $service.boot then .start), `request` (a route call), `ping` and `stop`
+($service.shutdown, then exit), and sends log lines and heartbeats (RSS, and what keeps the
+service awake: docs/runtime/sleep.md) as events.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ import signal
 import socket
 import sys
 
+from kernel.plugins import await_me_maybe
 from kernel.times import log_stamp
 
+from ..sdk import Requests
 from .ipc import Channel, RemoteError
 
 HEARTBEAT_SECONDS = 1.0
@@ -45,6 +47,9 @@ class Worker:
         self.log_buffer_bytes = 0
         self.log_dropped = 0
         self.done = asyncio.Event()
+        self.bindings: list = []
+        self.booted = False
+        self.requests = Requests()
         channel.on_request = self.handle
 
     def log(self, level: str, message: str) -> None:
@@ -71,13 +76,33 @@ class Worker:
 
     async def heartbeat(self) -> None:
         while not self.done.is_set():
-            self.channel.send({"t": "heartbeat", "rss": rss_bytes()})
+            self.channel.send({"t": "heartbeat", "rss": rss_bytes(), "awake": await self.awake()})
             await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def awake(self) -> str | None:
+        """Why this service must not sleep now (the first binding that says so), or None.
+        A spare or a booting worker is awake; so is one whose binding fails to answer."""
+        if self.sandbox is None or not self.booted:
+            return "booting"
+        for binding in self.bindings:
+            if binding.awake is None:
+                continue
+            try:
+                reason = await await_me_maybe(binding.awake())
+            except Exception as exc:  # in doubt, awake: a wrong sleep loses work, a wrong wake costs memory
+                return f"{binding.name}: {exc}"
+            if reason:
+                return reason
+        return None
 
     async def handle(self, message: dict) -> dict | None:
         kind = message.get("t")
         if kind == "request":
-            return {"res": self._answer(await self.sandbox.dispatch(message["req"]))}
+            request_id = self.requests.started()
+            try:
+                return {"res": self._answer(await self.sandbox.dispatch(message["req"]))}
+            finally:
+                self.requests.ended(request_id)
         if kind == "ping":
             return {"rss": rss_bytes()}
         if kind == "boot":
@@ -115,9 +140,10 @@ class Worker:
             db=db,
             log=self.log,
             report={},
+            requests=self.requests,
         )
         apis = runtime_apis(build_plugin_manager(settings.plugins.blocked))
-        bindings = await make_bindings(apis, context)
+        self.bindings = bindings = await make_bindings(apis, context)
         self.sandbox = Sandbox(bindings, self.log)
         try:
             self.sandbox.run_script(message["release"]["code"], filename=f"release-{context.release}.js")
@@ -128,6 +154,7 @@ class Worker:
             if "error" in result:
                 raise RemoteError(f"$service.{phase} failed: {result['error']}", result.get("stack"))
         self._send_logs()  # the boot's lines reach the log before the supervisor's "started"
+        self.booted = True
         return {"report": context.report}
 
 
@@ -154,7 +181,9 @@ def prewarm() -> None:
     """Import the engine and the plugins now: a spare worker waiting for its boot message has
     paid for them already, so a start costs only the service's own boot."""
     name_process("m3m-spare")
-    import pythonmonkey  # noqa: F401
+    from . import monkey
+
+    monkey.load()
 
     import kernel.db  # noqa: F401
     from kernel.plugins import build_plugin_manager

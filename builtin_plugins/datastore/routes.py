@@ -1,0 +1,307 @@
+"""Data store REST endpoints (docs/api.md "Data store", docs/datastore.md): models and their records."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, jsonify, request
+from quart_schema import tag
+
+from kernel.api import allow_body, body, load_model, read_json
+from kernel.errors import Refused
+from kernel.plugins import app_service, await_me_maybe
+from kernel.tenancy import require_project
+
+from . import bulk
+from . import files as stored_files
+from .events import Events
+from .models import ModelIn, ModelPatch, check_definition
+from .store import Models, public_model
+
+blueprint = Blueprint("datastore", __name__)
+
+
+def models(app=None) -> Models:
+    return app_service("m3m.datastore", lambda app: Models(app.m3m.db, app.m3m.settings.datastore, events(app).publish, project_files(app)), app)
+
+
+def project_files(app):
+    """files(project_id) -> an async function answering the project's storage (m3m_project_files)."""
+    def files(project_id: str):
+        async def storage():
+            return await await_me_maybe(app.m3m.pm.hook.m3m_project_files(app=app, project_id=project_id))
+        return storage
+    return files
+
+
+def events(app=None) -> Events:
+    return app_service("m3m.datastore.events", lambda app: Events(), app)
+
+
+async def project_model(pid: str, ref: str) -> tuple[dict, dict]:
+    project, _ = await require_project(pid)
+    return project, await models().get(project["id"], ref)
+
+
+def whole(name: str, raw, default: int, high: int) -> int:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise Refused(400, f"{name}: must be a whole number", fields={name: "must be a whole number"}) from None
+    if not 1 <= value <= high:
+        raise Refused(400, f"{name}: must be from 1 to {high}", fields={name: f"must be from 1 to {high}"})
+    return value
+
+
+def if_match() -> int | None:
+    """The revision of If-Match ("3", W/"3" or 3); None when the header is absent."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    text = raw.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise Refused(400, "If-Match: give the record's revision, as its ETag says", fields={"If-Match": "not a revision"})
+    return int(text)
+
+
+def with_etag(record: dict, status: int = 200):
+    response = jsonify(record)
+    response.status_code = status
+    response.headers["ETag"] = f'"{record["revision"]}"'
+    return response
+
+
+# -- models ----------------------------------------------------------------------------------
+
+
+@blueprint.get("/api/projects/<pid>/models")
+@tag(["datastore"])
+async def list_models(pid: str):
+    """The project's models, by name."""
+    project, _ = await require_project(pid)
+    return jsonify(await models().list(project["id"]))
+
+
+@blueprint.post("/api/projects/<pid>/models")
+@tag(["datastore"])
+@body(ModelIn)
+async def create_model(pid: str, data: ModelIn):
+    """A new model: fields, table and form configs are checked together (422 names the place)."""
+    project, _ = await require_project(pid)
+    store = models()
+    return await store.create(project["id"], check_definition(data, store.limits)), 201
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>")
+@tag(["datastore"])
+async def get_model(pid: str, ref: str):
+    _, model = await project_model(pid, ref)
+    return public_model(model)
+
+
+@blueprint.patch("/api/projects/<pid>/models/<ref>")
+@tag(["datastore"])
+@body(ModelPatch)
+async def update_model(pid: str, ref: str, data: ModelPatch):
+    """Change a model; its records follow (added fields get their default, removed ones go,
+    `renames` move values, a type change that does not convert every value is a 409)."""
+    project, model = await project_model(pid, ref)
+    merged = {**public_model(model), **data.model_dump(exclude_unset=True, exclude={"renames"})}
+    for name in ("id", "created", "updated"):
+        merged.pop(name)
+    store = models()
+    definition = check_definition(load_model(ModelIn, merged), store.limits)
+    return await store.update(project["id"], model, definition, data.renames)
+
+
+@blueprint.delete("/api/projects/<pid>/models/<ref>")
+@tag(["datastore"])
+async def delete_model(pid: str, ref: str):
+    """Delete a model and its records; refused (409) while another model's ref points at it."""
+    project, model = await project_model(pid, ref)
+    await models().delete(project["id"], model)
+    return "", 204
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>/records")
+@tag(["datastore"])
+async def list_records(pid: str, ref: str):
+    """?filter=&sort=&page=&perPage=&skipTotal=&expand=&fields= (PocketBase's grammar)."""
+    project, model = await project_model(pid, ref)
+    store, args = models(), request.args
+    per_page_default = model.get("table", {}).get("pageSize") or 30
+    result = await store.records(project["id"]).list(
+        model, filter=args.get("filter"), sort=args.get("sort"),
+        page=whole("page", args.get("page"), 1, 1_000_000),
+        per_page=whole("perPage", args.get("perPage"), min(per_page_default, store.limits.max_per_page), store.limits.max_per_page),
+        skip_total=args.get("skipTotal", "").lower() in ("1", "true", "yes"),
+        expand=args.get("expand", ""), fields=args.get("fields", ""),
+    )
+    return jsonify(result)
+
+
+@blueprint.post("/api/projects/<pid>/models/<ref>/records")
+@tag(["datastore"])
+async def create_record(pid: str, ref: str):
+    """A new record; every field is checked at once (422 with `error.fields` = {key: {code, message}})."""
+    project, model = await project_model(pid, ref)
+    return with_etag(await models().records(project["id"]).create(model, await read_json()), 201)
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>/records/<rid>")
+@tag(["datastore"])
+async def get_record(pid: str, ref: str, rid: str):
+    project, model = await project_model(pid, ref)
+    record = await models().records(project["id"]).get(model, rid, request.args.get("expand", ""), request.args.get("fields", ""))
+    return with_etag(record) if "revision" in record else jsonify(record)
+
+
+@blueprint.patch("/api/projects/<pid>/models/<ref>/records/<rid>")
+@tag(["datastore"])
+async def update_record(pid: str, ref: str, rid: str):
+    """Change some fields; `If-Match: "<revision>"` (or `revision` in the body) makes a stale write a 409."""
+    project, model = await project_model(pid, ref)
+    return with_etag(await models().records(project["id"]).update(model, rid, await read_json(), if_match()))
+
+
+@blueprint.delete("/api/projects/<pid>/models/<ref>/records/<rid>")
+@tag(["datastore"])
+async def delete_record(pid: str, ref: str, rid: str):
+    project, model = await project_model(pid, ref)
+    await models().records(project["id"]).delete(model, rid)
+    return "", 204
+
+
+@blueprint.post("/api/projects/<pid>/models/<ref>/records/batch")
+@tag(["datastore"])
+async def batch_records(pid: str, ref: str):
+    """{requests: [{action: create|update|delete, id?, data?, revision?}]}: every request is checked
+    first (a 422 names them as `{index}.{key}`), then applied; a write failing after that undoes the
+    ones before it. The answer lists each result (null for a delete)."""
+    project, model = await project_model(pid, ref)
+    store = models()
+    data = await read_json()
+    requests = data.get("requests") if isinstance(data, dict) else None
+    return jsonify({"results": await bulk.batch(store.records(project["id"]), model, requests, store.limits.max_batch)})
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>/records/events")
+@tag(["datastore"])
+async def record_events(pid: str, ref: str):
+    """Server-sent events `create` / `update` / `delete` with `{action, record}` (this server's writes)."""
+    _, model = await project_model(pid, ref)
+    response = Response(events().stream(model["_id"], models().limits.events_ping), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    response.timeout = None
+    return response
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>/records/export")
+@tag(["datastore"])
+async def export_records(pid: str, ref: str):
+    """Every record, `?format=json` (an array) or `csv` (lists and documents as JSON in the cell)."""
+    project, model = await project_model(pid, ref)
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise Refused(400, "format: json or csv", fields={"format": "json or csv"})
+    text, mimetype = await bulk.export(models().records(project["id"]), model, fmt)
+    response = Response(text, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{model["slug"]}.{fmt}"'
+    return response
+
+
+@blueprint.post("/api/projects/<pid>/models/<ref>/records/import")
+@tag(["datastore"])
+async def import_records(pid: str, ref: str):
+    """A JSON array or CSV (`?format=`, else from Content-Type) through the same validation; any
+    refused row is a 422 listing every one (`{row}.{key}`), and nothing is written."""
+    project, model = await project_model(pid, ref)
+    store = models()
+    allow_body(store.limits.max_import_body)
+    fmt = request.args.get("format") or ("csv" if "csv" in (request.content_type or "") else "json")
+    if fmt not in ("json", "csv"):
+        raise Refused(400, "format: json or csv", fields={"format": "json or csv"})
+    raw = await request.get_data(as_text=False)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refused(400, "the import is not UTF-8 text", code="malformed_body") from None
+    rows = bulk.rows_of(text, fmt, model, store.limits.max_import)
+    return jsonify({"created": len(await bulk.import_rows(store.records(project["id"]), model, rows))}), 201
+
+
+FILE_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'",
+                "X-Content-Type-Options": "nosniff"}
+
+
+async def file_field(pid: str, ref: str, rid: str, key: str):
+    project, model = await project_model(pid, ref)
+    field = next((field for field in model["fields"] if field["key"] == key), None)
+    if field is None or field["type"] != "file":
+        raise Refused(404, f"{model['slug']} has no file field {key}")
+    records = models().records(project["id"])
+    return model, field, records, await records.get_doc(model, rid)
+
+
+@blueprint.post("/api/projects/<pid>/models/<ref>/records/<rid>/files/<key>")
+@tag(["datastore"])
+async def upload_files(pid: str, ref: str, rid: str, key: str):
+    """Multipart `file` parts into a file field: a single-file field's file is replaced, a
+    multi-file field's are added (up to maxSelect). Checked: maxSize, mimeTypes (by name)."""
+    model, field, records, doc = await file_field(pid, ref, rid, key)
+    storage = await records.files()
+    if storage is None:
+        raise stored_files.unavailable()
+    options, limits = field["options"], models().limits
+    max_size, max_select = options.get("maxSize") or limits.max_file_size, int(options.get("maxSelect") or 1)
+    allow_body(max_size * max_select + 1024**2)
+    parts = (await request.files).getlist("file")
+    if not parts:
+        raise Refused(422, "file: send the files as multipart parts named file", fields={key: {"code": "validation_required", "message": "no file part"}})
+    before = stored_files.names(doc[key])
+    kept = before if max_select > 1 else []
+    if len(kept) + len(parts) > max_select:
+        raise Refused(422, f"{key}: takes at most {max_select} files", fields={key: {"code": "validation_too_many_values", "message": f"at most {max_select} files"}})
+    uploads = []
+    for part in parts:
+        data = part.read()
+        mime = stored_files.mime_of(part.filename or "")
+        if len(data) > max_size:
+            raise Refused(422, f"{key}: {part.filename} is larger than {max_size} bytes", fields={key: {"code": "validation_file_size_limit", "message": f"at most {max_size} bytes"}})
+        if not stored_files.accepted(mime, options.get("mimeTypes") or []):
+            raise Refused(422, f"{key}: {part.filename} is {mime}, not one of {', '.join(options['mimeTypes'])}", fields={key: {"code": "validation_invalid_mime_type", "message": f"{mime} is not accepted"}})
+        uploads.append((stored_files.stored_name(part.filename or "file"), data))
+    written = []
+    try:
+        for name, data in uploads:
+            await stored_files.write(storage, model, doc["_id"], name, data)
+            written.append(name)
+        names = kept + written
+        record = await records.update(model, doc["_id"], {key: names if max_select > 1 else names[0]}, checked=True)
+    except BaseException:
+        for name in written:
+            await stored_files.remove(storage, f"{stored_files.folder(model, doc['_id'])}/{name}")
+        raise
+    return with_etag(record)
+
+
+@blueprint.get("/api/projects/<pid>/models/<ref>/records/<rid>/files/<key>/<name>")
+@tag(["datastore"])
+async def download_file(pid: str, ref: str, rid: str, key: str, name: str):
+    """One file of a record (an attachment, images inline; never a live page of this origin)."""
+    model, field, records, doc = await file_field(pid, ref, rid, key)
+    if name not in stored_files.names(doc[key]):
+        raise Refused(404, "file not found")
+    storage = await records.files()
+    if storage is None:
+        raise stored_files.unavailable()
+    mime = stored_files.mime_of(name)
+    response = Response(await stored_files.read(storage, model, doc["_id"], name), mimetype=mime)
+    inline = mime.startswith("image/") and mime != "image/svg+xml"
+    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
+    response.headers.update(FILE_HEADERS)
+    return response
