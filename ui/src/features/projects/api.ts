@@ -50,7 +50,7 @@ export interface Release {
   branch: string;
   comment: string;
   tags: string[];
-  author: string | null;
+  author: { id: string | null; email: string | null; name: string } | null; // "API key" has no id
   created: string;
   active: boolean;
 }
