@@ -4,6 +4,8 @@ pause/resume, download). The seed crashed with `logs.filter is not a function`: 
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 
 from .test_projects import make_project
@@ -135,5 +137,45 @@ def test_older_lines_page_in_when_scrolled_to_the_top(root_page, client, root_he
         assert page.get_by_role("button", name="Load older lines").count() == 0  # from the first line on
         log.evaluate("el => { el.scrollTop = 0; }")
         page.locator("[data-testid=log-line]", has_text="starting release 1.0").wait_for()
+    finally:
+        client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)
+
+
+def test_sleep_when_idle_is_switched_on_the_service_sleeps_and_a_request_wakes_it(root_page, client, root_headers, server):
+    page = root_page
+    project = make_project(client, root_headers, "Sleepy")
+    api = f"/api/projects/{project['id']}"
+    client.put(f"{api}/pipeline/branches/develop", json={"code": CODE}, headers=root_headers)
+    client.post(f"{api}/pipeline/releases", json={"branch": "develop", "bump": "minor", "comment": "", "tags": []}, headers=root_headers)
+    assert client.post(f"{api}/runtime/start", json={"release": "1.0"}, headers=root_headers, timeout=60).json()["state"] == "running"
+    try:
+        open_page(page, f"/projects/{project['slug']}/runtime")
+        switch = page.get_by_role("switch", name="Sleep when idle")
+        assert switch.get_attribute("aria-checked") == "false"
+        switch.click()
+        page.get_by_text("The service sleeps when idle").wait_for()
+        assert client.get(f"{api}/runtime", headers=root_headers).json()["sleep"]["enabled"] is True
+        # Idle for the server's 3 s: the badge says so (the page polls the state).
+        page.locator("[data-state=sleeping]").first.wait_for(timeout=30_000)
+        look(page, "runtime-sleeping")
+        # A request wakes it and is served; busy (a request a second), the page shows it running.
+        answer = httpx.get(f"{server.url}/bot-{project['slug']}/hello/wake", timeout=60)
+        assert answer.status_code == 200 and answer.json()["hello"] == "wake"
+        busy = threading.Event()
+
+        def keep_busy():
+            while not busy.is_set():
+                httpx.get(f"{server.url}/bot-{project['slug']}/hello/busy", timeout=60)
+                busy.wait(1)
+
+        worker = threading.Thread(target=keep_busy)
+        worker.start()
+        try:
+            page.locator("[data-state=running]").first.wait_for(timeout=30_000)
+        finally:
+            busy.set()
+            worker.join()
+        page.reload()
+        assert page.get_by_role("switch", name="Sleep when idle").get_attribute("aria-checked") == "true"
     finally:
         client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)

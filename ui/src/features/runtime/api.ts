@@ -10,6 +10,8 @@ const base = (pid: string) => `/api/projects/${encodeURIComponent(pid)}/runtime`
 export const startRelease = (pid: string, release: string) => api<RuntimeState>(`${base(pid)}/start`, { method: "POST", json: { release } });
 export const stopService = (pid: string) => api<RuntimeState>(`${base(pid)}/stop`, { method: "POST" });
 export const restartService = (pid: string) => api<RuntimeState>(`${base(pid)}/restart`, { method: "POST" });
+/** Sleep when idle on or off (null: the server's default). */
+export const setSleep = (pid: string, enabled: boolean | null) => api<RuntimeState>(`${base(pid)}/sleep`, { method: "PUT", json: { enabled } });
 
 /** After a start, stop or restart: the state and the pipeline's running light change together. */
 export async function afterRuntimeChange(queryClient: QueryClient, pid: string, state: RuntimeState) {

@@ -24,7 +24,8 @@ import { formatBytes } from "@/lib/bytes";
 import { usePublicUri } from "@/lib/config";
 import { formatNumber, formatUnit } from "@/lib/format";
 import { toastError } from "@/lib/form";
-import { afterRuntimeChange, restartService, stopService } from "../api";
+import { Switch } from "@/components/ui/switch";
+import { afterRuntimeChange, restartService, setSleep, stopService } from "../api";
 import { RequestTester } from "./request-tester";
 
 /** 3 h 12 min, 45 s: how long since `since`, ticking every second. */
@@ -59,6 +60,9 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
   );
 }
 
+/** The idle time before a sleep: seconds below a minute, else minutes. */
+const idleTime = (seconds: number) => (seconds < 60 ? formatUnit(seconds, "second") : formatUnit(Math.round(seconds / 60), "minute"));
+
 export function RuntimePage() {
   const { t } = useTranslation();
   const project = useProject().data!;
@@ -81,6 +85,14 @@ export function RuntimePage() {
       },
       onError: toastError,
     }) as const;
+  const sleep = useMutation({
+    mutationFn: (enabled: boolean) => setSleep(pid, enabled),
+    onSuccess: async (next: RuntimeState) => {
+      await afterRuntimeChange(queryClient, pid, next);
+      toast.success(t(next.sleep.enabled ? "service.sleepOnToast" : "service.sleepOffToast"));
+    },
+    onError: toastError,
+  });
   const stop = useMutation(change("stop"));
   const restart = useMutation(change("restart"));
   const busy = start.isPending || stop.isPending || restart.isPending;
@@ -130,6 +142,24 @@ export function RuntimePage() {
                 <Fact label={t("service.restarts")}>{formatNumber(state.restarts)}</Fact>
                 <Fact label={t("service.memory")}>{state.memory ? formatBytes(state.memory) : t("service.none")}</Fact>
               </dl>
+              <div className="flex items-start gap-3">
+                <Switch
+                  id="sleep-when-idle"
+                  checked={state.sleep?.enabled ?? false}
+                  onCheckedChange={(enabled) => sleep.mutate(enabled)}
+                  disabled={sleep.isPending}
+                  aria-describedby="sleep-when-idle-text"
+                />
+                <div className="grid gap-1">
+                  <Label htmlFor="sleep-when-idle">{t("service.sleep")}</Label>
+                  <p id="sleep-when-idle-text" className="text-sm text-muted-foreground">
+                    {t("service.sleepText", { time: idleTime(state.sleep?.after ?? 900) })}
+                    {state.sleep?.enabled && state.sleep.awake && state.state === "running" && (
+                      <span className="block" data-testid="sleep-awake">{t("service.sleepAwake", { reason: state.sleep.awake })}</span>
+                    )}
+                  </p>
+                </div>
+              </div>
               {releases.length === 0 ? (
                 <p className="text-sm text-muted-foreground">{t("service.noRelease")}</p>
               ) : (
