@@ -6,7 +6,10 @@ Debian's chromium driven by Playwright:
   raw and gzip-compressed (level 6, what a reverse proxy sends; m3m itself does not compress);
 - the time from navigation to an interactive projects page (the project cards are on screen and
   the page answers a click), over N loads: cold (a new browser context, empty cache) and warm
-  (a reload in the same context).
+  (a reload in the same context), and the scripts it loads (Monaco must not be one of them);
+- the code page ([10]): the time from navigation to an editor that has its model and takes
+  keystrokes, cold and warm, and what it loads beyond the projects page (the lazily loaded
+  `monaco` chunk and its workers), raw and gzip.
 Figures go to docs/performance.md by hand, with the machine.
 """
 
@@ -56,6 +59,33 @@ def projects_ready(page, url: str) -> float:
     return (time.perf_counter() - began) * 1000
 
 
+def scripts_of(page, url: str, path: str, ready) -> list:
+    """The script and worker responses of one navigation (a fresh context: nothing cached)."""
+    seen: list = []
+    page.on("response", lambda r: r.request.resource_type in ("script", "other") and r.url.endswith(".js") and seen.append(r))
+    page.goto(url + path)
+    ready(page)
+    page.wait_for_load_state("networkidle")
+    return [(r.url, r.body()) for r in seen]  # read before the context closes
+
+
+def editor_ready(page) -> None:
+    page.wait_for_function("() => window.monaco && window.monaco.editor.getEditors().some(e => e.getModel())")
+    page.locator(".monaco-editor .view-lines").first.click(trial=True)
+
+
+def code_ready(page, url: str) -> float:
+    began = time.perf_counter()
+    page.goto(url + "/projects/project-0/code")
+    editor_ready(page)
+    return (time.perf_counter() - began) * 1000
+
+
+def sizes(responses) -> tuple[int, int]:
+    bodies = [body for _, body in responses]
+    return sum(len(b) for b in bodies), sum(len(gzip.compress(b, compresslevel=6)) for b in bodies)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--loads", type=int, default=10)
@@ -83,6 +113,26 @@ def main() -> None:
                 cold.append(projects_ready(page, bench.url))
                 warm.append(projects_ready(page, bench.url))
                 context.close()
+            context = browser.new_context()
+            context.add_init_script(f"localStorage.setItem('m3m.token', {token!r})")
+            listing = scripts_of(context.new_page(), bench.url, "/projects", lambda p: p.get_by_test_id("project-card").first.wait_for())
+            context.close()
+            context = browser.new_context()
+            context.add_init_script(f"localStorage.setItem('m3m.token', {token!r})")
+            editor = scripts_of(context.new_page(), bench.url, "/projects/project-0/code", editor_ready)
+            context.close()
+            listed = {name for name, _ in listing}
+            lazy = [(name, body) for name, body in editor if name not in listed]
+            lazy_raw, lazy_packed = sizes(lazy)
+            lazy_names = [name.rsplit("/", 1)[-1] for name, _ in lazy]
+            code_cold, code_warm = [], []
+            for _ in range(args.loads):
+                context = browser.new_context()
+                context.add_init_script(f"localStorage.setItem('m3m.token', {token!r})")
+                page = context.new_page()
+                code_cold.append(code_ready(page, bench.url))
+                code_warm.append(code_ready(page, bench.url))
+                context.close()
             browser.close()
     finally:
         bench.stop()
@@ -100,6 +150,14 @@ def main() -> None:
     print(f"navigation -> interactive projects page ({PROJECTS} projects), {args.loads} loads:")
     row("cold (new context)", cold)
     row("warm (reload)", warm)
+    listing_names = [name.rsplit("/", 1)[-1] for name, _ in listing]
+    print(f"projects page scripts: {', '.join(listing_names)} (Monaco {'LOADED' if any('monaco' in n for n in listing_names + names) else 'not loaded'})")
+    print(f"code page loads beyond it: {len(lazy)} scripts, {lazy_raw / 1024:.0f} KB raw, {lazy_packed / 1024:.0f} KB gzip")
+    for name in lazy_names:
+        print(f"  {name}")
+    print(f"navigation -> code page with an editor that takes keys, {args.loads} loads:")
+    row("cold (new context)", code_cold)
+    row("warm (reload)", code_warm)
 
 
 if __name__ == "__main__":

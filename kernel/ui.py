@@ -28,7 +28,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
 # style-src allows inline styles: Radix positions popovers and sonner places toasts with style
-# attributes. Scripts stay 'self' only. worker-src is for the code editor's workers ([10]).
+# attributes. Scripts stay 'self' only. worker-src: the code editor's workers are files of this
+# origin (built by Vite from monaco-editor), so no blob: or data: worker is allowed.
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -36,7 +37,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
     "connect-src 'self'",
-    "worker-src 'self' blob:",
+    "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",

@@ -143,7 +143,8 @@ def run_m3m(*args: str, env: dict, cwd: Path | None = None, timeout: float = 60)
 def server(mongo_uri, tmp_path_factory):
     """The shared server for API tests; its first user (made with the CLI) is root."""
     workdir = tmp_path_factory.mktemp("server")
-    env = server_env(workdir / "storage", free_port(), mongo_uri)
+    # Sleep when idle after 3 s, for the services that opt in (the UI's test of it); others never sleep.
+    env = server_env(workdir / "storage", free_port(), mongo_uri, M3M_RUNTIME__SLEEP_AFTER="3s")
     result = run_m3m("new-admin", ROOT_EMAIL, ROOT_PASSWORD, "--name", "Root", env=env, cwd=workdir)
     assert result.returncode == 0, result.stderr
     assert "created root" in result.stdout

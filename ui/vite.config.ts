@@ -12,6 +12,10 @@ const proxied = { target: server, changeOrigin: false };
 const CHARTS =
   /src[\\/]features[\\/]goals[\\/]components[\\/]|node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|decimal\.js-light|es-toolkit|@reduxjs|redux|redux-thunk|immer|reselect|eventemitter3|internmap|react-redux)[\\/]/;
 
+// Monaco (the code and diff editors): the package and the components that import it; only the
+// pages with an editor load it, through components/code-editor.tsx.
+const MONACO = /node_modules[\\/]monaco-editor[\\/]|src[\\/]components[\\/]monaco[\\/]/;
+
 export default defineConfig({
   plugins: [react(), tailwindcss()],
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
@@ -34,6 +38,7 @@ export default defineConfig({
           groups: [
             { name: "initial", tags: ["$initial"], priority: 3 },
             { name: "charts", test: CHARTS, priority: 2 },
+            { name: "monaco", test: MONACO, priority: 2 },
             { name: "app", priority: 1 },
           ],
         },

@@ -111,7 +111,7 @@ class Runtime:
             "memory": 0,
             "routes": [],
             "reason": None,
-            "sleep": {"enabled": sleep_after is not None, "after": sleep_after, "awake": None},
+            "sleep": {"enabled": sleep_after is not None, "after": self.app.m3m.settings.runtime.sleep_after, "awake": None},
         }
 
     async def autostart(self) -> None:

@@ -13,11 +13,19 @@ import { adminsRoute } from "./routes/admins";
 import { goalsRoute } from "./routes/goals";
 import { profileRoute } from "./routes/profile";
 import {
+  projectCodeRoute,
+  projectLogsRoute,
+  projectRuntimeRoute,
+  projectCompareRoute,
+  projectReleaseRoute,
+  projectReleasesIndexRoute,
+  projectReleasesRoute,
   projectEnvRoute,
   projectGoalsRoute,
   projectOverviewRoute,
   projectRoute,
   projectSettingsRoute,
+  projectStorageRoute,
   projectsIndexRoute,
   projectsRoute,
 } from "./routes/projects";
@@ -42,7 +50,12 @@ const routeTree = rootRoute.addChildren([
     indexRoute,
     projectsRoute.addChildren([
       projectsIndexRoute,
-      projectRoute.addChildren([projectOverviewRoute, projectSettingsRoute, projectGoalsRoute, projectEnvRoute]),
+      projectRoute.addChildren([
+        projectOverviewRoute, projectCodeRoute, projectSettingsRoute, projectGoalsRoute, projectEnvRoute, projectStorageRoute,
+        projectReleasesRoute.addChildren([projectReleasesIndexRoute, projectCompareRoute, projectReleaseRoute]),
+        projectRuntimeRoute,
+        projectLogsRoute,
+      ]),
     ]),
     goalsRoute,
     adminsRoute,

@@ -66,9 +66,11 @@ class Service:
         # (None: never) a worker whose bindings all let it sleep is stopped; the next request
         # wakes the service and is served once it runs.
         self.sleep_after: float | None = None
+        self.idle_after: float | None = None  # what sleep_after would be (runtime.sleep_after): shown while off
         self.last_active = time.monotonic()
         self.sleep_task: asyncio.Task | None = None
         self.wake_task: asyncio.Task | None = None
+        self.routes_asleep: list = []
 
     @property
     def id(self) -> str:
@@ -83,11 +85,12 @@ class Service:
             "startedAt": self.started_at,
             "restarts": self.restarts,
             "memory": worker.rss if worker else 0,
-            "routes": worker.routes if worker else [],
+            # asleep, its routes are those of its last worker: they still answer (waking it)
+            "routes": worker.routes if worker else (self.routes_asleep if self.state == "sleeping" else []),
             "reason": self.reason,
             "sleep": {
                 "enabled": self.sleep_after is not None,
-                "after": self.sleep_after,
+                "after": self.sleep_after if self.sleep_after is not None else self.idle_after,
                 # what keeps it awake now (a schedule, a timer), None when it may sleep
                 "awake": worker.awake if worker else None,
             },
@@ -196,6 +199,7 @@ class Supervisor:
         await self.stop(project["id"], record=False)
         service = Service(project, release)
         service.sleep_after = sleep_after
+        service.idle_after = self.runtime.sleep_after
         self.services[project["id"]] = service
         self.slugs[project["slug"]] = project["id"]
         if new_log:
@@ -323,6 +327,7 @@ class Supervisor:
             return  # a request came (or the worker went) since the watcher looked
         idle = time.monotonic() - service.last_active
         service.state = "sleeping"
+        service.routes_asleep = worker.routes
         service.worker = None  # requests from here on wait for the wake-up, which waits for this
         self._event(service, "INFO", f"sleeping after {idle:.0f}s without a request (pid {worker.pid}): the next request wakes it")
         await self._changed(service)

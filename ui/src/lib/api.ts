@@ -36,6 +36,8 @@ export interface RequestOptions {
   body?: BodyInit;
   query?: Query;
   signal?: AbortSignal;
+  /** How the answer is read: by its Content-Type (the default), or always as text or a Blob (file contents). */
+  as?: "text" | "blob";
 }
 
 let unauthorized: (error: ApiError) => void = () => {};
@@ -56,21 +58,35 @@ export function url(path: string, query?: Query): string {
 }
 
 async function envelopeOf(response: Response): Promise<ApiError> {
-  let code = "error";
-  let message = response.statusText || `HTTP ${response.status}`;
-  let fields: FieldErrors = {};
+  let body: unknown = null;
   try {
-    const body: unknown = await response.json();
-    const error = (body as { error?: { code?: unknown; message?: unknown; fields?: unknown } }).error;
-    if (error && typeof error === "object") {
-      if (typeof error.code === "string") code = error.code;
-      if (typeof error.message === "string") message = error.message;
-      if (error.fields && typeof error.fields === "object") fields = error.fields as FieldErrors;
-    }
+    body = await response.json();
   } catch {
     /* not the envelope (a proxy's page): keep the status text */
   }
-  return new ApiError(response.status, code, message, fields);
+  return errorOf(response.status, response.statusText, body);
+}
+
+/** The ApiError of an error answer's status and parsed body (also for XMLHttpRequest, which uploads use). */
+export function errorOf(status: number, statusText: string, body: unknown): ApiError {
+  let code = "error";
+  let message = statusText || `HTTP ${status}`;
+  let fields: FieldErrors = {};
+  const error = body && typeof body === "object" ? (body as { error?: { code?: unknown; message?: unknown; fields?: unknown } }).error : null;
+  if (error && typeof error === "object") {
+    if (typeof error.code === "string") code = error.code;
+    if (typeof error.message === "string") message = error.message;
+    if (error.fields && typeof error.fields === "object") fields = error.fields as FieldErrors;
+  }
+  return new ApiError(status, code, message, fields);
+}
+
+/** What a 401 on a signed-in call does; for requests made without `api` (uploads). */
+export function unauthorizedAnswer(error: ApiError) {
+  if (error.status === 401 && session.token()) {
+    session.signOut();
+    unauthorized(error);
+  }
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
@@ -96,13 +112,12 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   }
   if (!response.ok) {
     const error = await envelopeOf(response);
-    if (response.status === 401 && token) {
-      session.signOut();
-      unauthorized(error);
-    }
+    unauthorizedAnswer(error);
     throw error;
   }
   if (response.status === 204) return undefined as T;
+  if (options.as === "blob") return (await response.blob()) as T;
+  if (options.as === "text") return (await response.text()) as T;
   const type = response.headers.get("Content-Type") ?? "";
   return (type.includes("json") ? await response.json() : await response.text()) as T;
 }

@@ -11,3 +11,7 @@ export const formatDate = (iso: string) =>
 
 export const formatDay = (day: string) =>
   new Intl.DateTimeFormat(i18n.language, { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(`${day}T00:00:00Z`));
+
+/** 3 h, 12 min: a number with its unit, short, in the reader's language. */
+export const formatUnit = (value: number, unit: string) =>
+  new Intl.NumberFormat(i18n.language, { style: "unit", unit, unitDisplay: "short" }).format(value);

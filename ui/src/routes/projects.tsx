@@ -1,4 +1,5 @@
 import { createRoute, lazyRouteComponent, Outlet } from "@tanstack/react-router";
+import { z } from "zod";
 import { appRoute } from "./_app";
 
 export const projectsRoute = createRoute({
@@ -46,4 +47,71 @@ export const projectEnvRoute = createRoute({
   path: "env",
   staticData: { crumb: "nav.env" },
   component: lazyRouteComponent(() => import("@/features/env/components/env-page"), "EnvPage"),
+});
+
+/** The folder, page, order, search and view are in the URL: a deep link opens the same listing. */
+export const storageSearch = z.object({
+  path: z.string().optional().catch(undefined),
+  page: z.coerce.number().int().min(1).optional().catch(undefined),
+  sort: z.enum(["name", "-name", "size", "-size", "modified", "-modified"]).optional().catch(undefined),
+  search: z.string().optional().catch(undefined),
+  view: z.enum(["list", "grid"]).optional().catch(undefined),
+});
+
+export const projectStorageRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "storage",
+  staticData: { crumb: "nav.storage" },
+  validateSearch: storageSearch,
+  component: lazyRouteComponent(() => import("@/features/storage/components/storage-page"), "StoragePage"),
+});
+
+export const projectCodeRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "code",
+  staticData: { crumb: "nav.code" },
+  validateSearch: z.object({ branch: z.string().optional().catch(undefined) }),
+  component: lazyRouteComponent(() => import("@/features/code/components/code-page"), "CodePage"),
+});
+
+export const projectReleasesRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "releases",
+  staticData: { crumb: "nav.releases" },
+  component: Outlet,
+});
+
+export const projectReleasesIndexRoute = createRoute({
+  getParentRoute: () => projectReleasesRoute,
+  path: "/",
+  component: lazyRouteComponent(() => import("@/features/releases/components/releases-page"), "ReleasesPage"),
+});
+
+export const projectCompareRoute = createRoute({
+  getParentRoute: () => projectReleasesRoute,
+  path: "compare",
+  staticData: { crumb: "releases.diffTitle" },
+  validateSearch: z.object({ left: z.string().optional().catch(undefined), right: z.string().optional().catch(undefined) }),
+  component: lazyRouteComponent(() => import("@/features/releases/components/compare-page"), "ComparePage"),
+});
+
+export const projectReleaseRoute = createRoute({
+  getParentRoute: () => projectReleasesRoute,
+  path: "$version",
+  staticData: { crumb: "version" },
+  component: lazyRouteComponent(() => import("@/features/releases/components/release-view"), "ReleaseView"),
+});
+
+export const projectRuntimeRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "runtime",
+  staticData: { crumb: "nav.runtime" },
+  component: lazyRouteComponent(() => import("@/features/runtime/components/runtime-page"), "RuntimePage"),
+});
+
+export const projectLogsRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "logs",
+  staticData: { crumb: "nav.logs" },
+  component: lazyRouteComponent(() => import("@/features/runtime/components/logs-page"), "LogsPage"),
 });

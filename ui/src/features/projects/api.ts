@@ -35,7 +35,7 @@ export interface Project {
 }
 
 export interface RuntimeState {
-  state: "stopped" | "starting" | "running" | "crashed";
+  state: "stopped" | "starting" | "running" | "sleeping" | "crashed";
   release: string | null;
   pid: number | null;
   startedAt: string | null;
@@ -43,6 +43,8 @@ export interface RuntimeState {
   memory: number;
   routes: { method: string; path: string }[];
   reason: string | null;
+  /** Sleep when idle: on or off, after how many idle seconds, and what keeps it awake now. */
+  sleep: { enabled: boolean; after: number | null; awake: string | null };
 }
 
 export interface Release {
@@ -50,7 +52,7 @@ export interface Release {
   branch: string;
   comment: string;
   tags: string[];
-  author: string | null;
+  author: { id: string | null; email: string | null; name: string } | null; // "API key" has no id
   created: string;
   active: boolean;
 }

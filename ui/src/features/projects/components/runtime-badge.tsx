@@ -6,6 +6,7 @@ import { runtimeQuery } from "../api";
 const DOT = {
   running: "bg-green-500",
   starting: "bg-amber-500 animate-pulse",
+  sleeping: "bg-sky-500",
   crashed: "bg-destructive",
   stopped: "bg-muted-foreground/40",
 } as const;

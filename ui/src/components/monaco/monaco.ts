@@ -1,0 +1,48 @@
+// Monaco from the monaco-editor package, bundled by Vite with its workers (never a CDN). Only the
+// editor core, JavaScript and the TypeScript language service are imported: this module and
+// everything it pulls in are the `monaco` chunk, loaded by the pages that show an editor.
+import * as monaco from "monaco-editor/editor/editor.api";
+import "monaco-editor/languages/definitions/javascript/register";
+import { javascriptDefaults, ScriptTarget } from "monaco-editor/languages/features/typescript/register";
+import EditorWorker from "monaco-editor/editor/editor.worker?worker";
+import TsWorker from "monaco-editor/languages/features/typescript/ts.worker?worker";
+
+declare global {
+  interface Window {
+    /** The editor pages expose Monaco, so tests and browser tools can read models and markers. */
+    monaco?: typeof monaco;
+  }
+}
+
+// Workers come from this origin (the CSP's worker-src 'self'), built by Vite from the package.
+self.MonacoEnvironment = {
+  getWorker: (_id: string, label: string) => (label === "typescript" || label === "javascript" ? new TsWorker() : new EditorWorker()),
+};
+
+// A service is plain JavaScript checked as TypeScript would: ES2022 without the DOM (a service has
+// no window or fetch), with the project's `$` APIs as an extra lib (setTypings).
+javascriptDefaults.setCompilerOptions({
+  allowJs: true,
+  checkJs: true,
+  allowNonTsExtensions: true,
+  target: ScriptTarget.ESNext, // the enum stops at ES2020; lib below says what exists
+  lib: ["es2022"],
+  noEmit: true,
+  strict: false,
+});
+javascriptDefaults.setDiagnosticsOptions({ noSemanticValidation: false, noSyntaxValidation: false });
+javascriptDefaults.setEagerModelSync(true);
+
+const TYPINGS_URI = "file:///m3m/typings.d.ts";
+let typings = "";
+
+/** The project's declarations of every `$` API; replaced when they change (models, plugins). */
+export function setTypings(text: string) {
+  if (text === typings) return;
+  typings = text;
+  javascriptDefaults.setExtraLibs([{ content: text, filePath: TYPINGS_URI }]);
+}
+
+window.monaco = monaco;
+
+export { monaco };

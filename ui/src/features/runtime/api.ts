@@ -1,0 +1,104 @@
+// The service's runtime (start, stop, restart; its state is projects/api runtimeQuery) and the
+// current run's log: pages by offset, a download, and live lines over server-sent events.
+import { type QueryClient, queryOptions } from "@tanstack/react-query";
+import { projectKeys, type RuntimeState } from "@/features/projects/api";
+import { api, errorOf, unauthorizedAnswer } from "@/lib/api";
+import { session } from "@/lib/session";
+
+const base = (pid: string) => `/api/projects/${encodeURIComponent(pid)}/runtime`;
+
+export const startRelease = (pid: string, release: string) => api<RuntimeState>(`${base(pid)}/start`, { method: "POST", json: { release } });
+export const stopService = (pid: string) => api<RuntimeState>(`${base(pid)}/stop`, { method: "POST" });
+export const restartService = (pid: string) => api<RuntimeState>(`${base(pid)}/restart`, { method: "POST" });
+/** Sleep when idle on or off (null: the server's default). */
+export const setSleep = (pid: string, enabled: boolean | null) => api<RuntimeState>(`${base(pid)}/sleep`, { method: "PUT", json: { enabled } });
+
+/** After a start, stop or restart: the state and the pipeline's running light change together. */
+export async function afterRuntimeChange(queryClient: QueryClient, pid: string, state: RuntimeState) {
+  queryClient.setQueryData(projectKeys.runtime(pid), state);
+  await queryClient.invalidateQueries({ queryKey: projectKeys.pipeline(pid) });
+}
+
+export interface LogPage {
+  lines: string[];
+  nextOffset: number;
+  total: number;
+}
+
+export const LOG_PAGE = 1000;
+
+export const logPage = (pid: string, offset: number, limit = LOG_PAGE) =>
+  api<LogPage>(`${base(pid)}/logs`, { query: { offset, limit } });
+
+export const logKeys = { tail: (pid: string) => ["logs", pid, "tail"] as const };
+
+/** The last page of the log: how long it is first, then its end. */
+export const logTailQuery = (pid: string) =>
+  queryOptions({
+    queryKey: logKeys.tail(pid),
+    queryFn: async () => {
+      const { total } = await logPage(pid, 0, 1);
+      const offset = Math.max(0, total - LOG_PAGE);
+      const page = await logPage(pid, offset);
+      return { ...page, offset };
+    },
+    staleTime: 0,
+    gcTime: 0,
+  });
+
+export const logDownload = (pid: string) => api<Blob>(`${base(pid)}/logs/download`, { as: "blob" });
+
+/**
+ * New log lines as they are written (the SSE stream, read with fetch so that the bearer token
+ * goes along: EventSource cannot send it). `onReset` when a new run clears the log.
+ */
+export async function followLog(pid: string, signal: AbortSignal, onLines: (lines: string[]) => void, onReset: () => void) {
+  const token = session.token();
+  const response = await fetch(`${base(pid)}/logs/stream`, {
+    headers: { Accept: "text/event-stream", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    signal,
+  });
+  if (!response.ok || !response.body) {
+    const error = errorOf(response.status, response.statusText, await response.json().catch(() => null));
+    unauthorizedAnswer(error);
+    throw error;
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    const events = buffer.split("\n\n");
+    buffer = events.pop() ?? "";
+    const lines: string[] = [];
+    for (const event of events) {
+      if (event.startsWith(":")) continue; // a comment: connected, keep-alive
+      if (/^event: reset$/m.test(event)) {
+        if (lines.length) onLines(lines.splice(0));
+        onReset();
+        continue;
+      }
+      const data = event
+        .split("\n")
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(line.startsWith("data: ") ? 6 : 5));
+      if (data.length) lines.push(data.join("\n"));
+    }
+    if (lines.length) onLines(lines);
+  }
+}
+
+export const LEVELS = ["debug", "info", "warn", "error"] as const;
+export type Level = (typeof LEVELS)[number];
+
+const LINE = /^\[([^\]]+)\] \[([A-Z]+)\] ?(.*)$/s;
+
+/** `[2025-01-01 12:00:00.123] [INFO] message` (DESIGN.md 9) as its parts; other lines are info. */
+export function parseLine(line: string): { time: string; level: Level; text: string } {
+  const match = LINE.exec(line);
+  if (!match) return { time: "", level: "info", text: line };
+  const name = match[2]!.toLowerCase();
+  const level = (name === "warning" ? "warn" : LEVELS.includes(name as Level) ? name : "info") as Level;
+  return { time: match[1]!, level, text: match[3]! };
+}
