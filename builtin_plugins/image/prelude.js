@@ -6,36 +6,9 @@
 const Bytes = Uint8Array;
 const freeze = Object.freeze;
 const chunk = data.chunk;
-const { toBase64: bytesToBase64, fromBase64: base64ToBytes } = kernel.bytes;
-
-// Bytes to the host in chunks; the blob is dropped if anything fails on the way.
-const sendBytes = async (bytes) => {
-  const blob = kernel.call('blobNew');
-  let sent = false;
-  try {
-    for (let at = 0; at < bytes.length; at += chunk) {
-      kernel.call('blobWrite', blob, bytesToBase64(bytes, at, Math.min(at + chunk, bytes.length)));
-    }
-    sent = true;
-    return blob;
-  } finally { if (!sent) { kernel.call('blobDrop', blob); } }
-};
-
-// An encoded result ({blob, size}) back from the host in chunks.
-const receiveBytes = (encoded) => {
-  const out = new Bytes(encoded.size);
-  let at = 0;
-  try {
-    for (;;) {
-      const part = kernel.call('blobRead', encoded.blob);
-      if (part === null) { break; }
-      const bytes = base64ToBytes(part);
-      out.set(bytes, at);
-      at += bytes.length;
-    }
-  } finally { kernel.call('blobDrop', encoded.blob); }
-  return out;
-};
+// Bytes cross in chunks through the kernel (the binding offers the blob operations).
+const sendBytes = (bytes) => kernel.blobs.send(bytes, chunk);
+const receiveBytes = (encoded) => kernel.blobs.receive(encoded);
 
 // An image or a $draw canvas (both are handles of the host's one store; it checks the id).
 const idOf = (name, value) => {

@@ -197,25 +197,61 @@ KERNEL_JS = r"""
     throw error;
   };
 
-  const makeKernel = (ns) => freeze({
-    call: (op, ...args) => unwrap(rawSync(ns, toText(op), argsText(args))),
-    callAsync: async (op, ...args) => unwrap(await rawAsync(ns, toText(op), argsText(args))),
-    log: (level, message) => { rawLog(toText(level), toText(message)); },
-    onLifecycle: (phase, fn) => {
-      if (!hasOwn(handlers, phase)) { throw new ErrorClass('unknown lifecycle phase ' + toText(phase)); }
-      if (typeof fn !== 'function') { throw new TypeErrorClass('$service.' + phase + ' needs a function'); }
-      const list = handlers[phase];
-      list[list.length] = fn;
+  // Large binary data in chunks, for a binding whose operations are blobNew(), blobWrite(id,
+  // base64), blobRead(id) -> base64 | null (the end) and blobDrop(id): sdk.md, "Bytes in chunks".
+  const blobsOf = (call) => freeze({
+    // bytes to the host: the blob's id; the blob is dropped if anything fails on the way
+    send: (data, chunk) => {
+      const blob = call('blobNew');
+      let sent = false;
+      try {
+        for (let at = 0; at < data.length; at += chunk) {
+          call('blobWrite', blob, bytes.toBase64(data, at, at + chunk < data.length ? at + chunk : data.length));
+        }
+        sent = true;
+        return blob;
+      } finally { if (!sent) { call('blobDrop', blob); } }
     },
-    setDispatcher: (fn) => { dispatcher = fn; },
-    onCall: (name, fn) => {
-      if (typeof fn !== 'function') { throw new TypeErrorClass('kernel.onCall needs a function'); }
-      if (!hasOwn(callables, ns)) { callables[ns] = dict(); }
-      callables[ns][toText(name)] = fn;
+    // an encoded result {blob, size} back from the host: its bytes (the blob is dropped)
+    receive: (encoded) => {
+      const out = new Bytes(encoded.size);
+      let at = 0;
+      try {
+        for (;;) {
+          const part = call('blobRead', encoded.blob);
+          if (part === null) { break; }
+          const piece = bytes.fromBase64(part);
+          out.set(piece, at);
+          at += piece.length;
+        }
+      } finally { call('blobDrop', encoded.blob); }
+      return out;
     },
-    errorInfo,
-    bytes,
   });
+
+  const makeKernel = (ns) => {
+    const call = (op, ...args) => unwrap(rawSync(ns, toText(op), argsText(args)));
+    return freeze({
+      call,
+      callAsync: async (op, ...args) => unwrap(await rawAsync(ns, toText(op), argsText(args))),
+      log: (level, message) => { rawLog(toText(level), toText(message)); },
+      onLifecycle: (phase, fn) => {
+        if (!hasOwn(handlers, phase)) { throw new ErrorClass('unknown lifecycle phase ' + toText(phase)); }
+        if (typeof fn !== 'function') { throw new TypeErrorClass('$service.' + phase + ' needs a function'); }
+        const list = handlers[phase];
+        list[list.length] = fn;
+      },
+      setDispatcher: (fn) => { dispatcher = fn; },
+      onCall: (name, fn) => {
+        if (typeof fn !== 'function') { throw new TypeErrorClass('kernel.onCall needs a function'); }
+        if (!hasOwn(callables, ns)) { callables[ns] = dict(); }
+        callables[ns][toText(name)] = fn;
+      },
+      errorInfo,
+      bytes,
+      blobs: blobsOf(call),
+    });
+  };
   return {
     makeKernel,
     install: (source, kernel, dataJson) => { indirectEval('(function (kernel, data) {' + source + '\n})')(kernel, parse(dataJson)); },
