@@ -196,6 +196,20 @@ def users(client, root_headers):
     return Users(client, root_headers)
 
 
+@pytest.fixture(scope="module")
+def owner(users):
+    """A user who may create projects, one per test module."""
+    return users.make(createProjects=True)
+
+
+def new_project(client: httpx.Client, headers: dict, prefix: str = "p") -> dict:
+    """A new project with a random slug `{prefix}-xxxxxxxx`, made by the caller of `headers`."""
+    slug = f"{prefix}-{secrets.token_hex(4)}"
+    response = client.post("/api/projects", json={"name": slug, "slug": slug}, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 @pytest.fixture
 def workdir():
     path = Path(tempfile.mkdtemp(prefix="m3m-test-"))

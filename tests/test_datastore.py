@@ -4,28 +4,16 @@ lists with sort, pages, skipTotal, expand and fields) and who reaches them (docs
 
 from __future__ import annotations
 
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-
-
-@pytest.fixture(scope="module")
-def owner(users):
-    return users.make(createProjects=True)
-
-
-def new_project(client, headers) -> dict:
-    slug = f"ds-{secrets.token_hex(4)}"
-    response = client.post("/api/projects", json={"name": slug, "slug": slug}, headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()
+from conftest import new_project
 
 
 @pytest.fixture
 def project(client, owner):
-    return new_project(client, owner["headers"])
+    return new_project(client, owner["headers"], "ds")
 
 
 class Store:
@@ -96,7 +84,7 @@ def test_model_crud_and_slug_rules(store, client, owner, project):
     assert renamed.status_code == 200 and renamed.json()["slug"] == "articles"
     assert client.get(f"{store.base}/posts", headers=owner["headers"]).status_code == 404
     # The same slug in another project is fine.
-    other = Store(client, new_project(client, owner["headers"]), owner["headers"])
+    other = Store(client, new_project(client, owner["headers"], "ds"), owner["headers"])
     assert other.model("articles", []).status_code == 201
 
 
@@ -390,7 +378,7 @@ def test_permissions(client, users, owner, root_headers, project, store):
     response = client.put(f"/api/projects/{project['id']}/members", json={"members": [owner["id"], member["id"]]}, headers=owner["headers"])
     assert response.status_code == 200, response.text
     key_headers = {"X-API-Key": client.post(f"/api/projects/{project['id']}/api-key", headers=owner["headers"]).json()["apiKey"]}
-    other = new_project(client, owner["headers"])
+    other = new_project(client, owner["headers"], "ds")
     other_key = client.post(f"/api/projects/{other['id']}/api-key", headers=owner["headers"]).json()["apiKey"]
     for headers, status in ((root_headers, 200), (member["headers"], 200), (key_headers, 200), (stranger["headers"], 404), ({"X-API-Key": other_key}, 404), ({}, 401)):
         assert client.get(f"{base}/secrets/records", headers=headers).status_code == status, headers
@@ -566,7 +554,7 @@ def test_export_and_import(store):
 
 
 def test_deleting_the_project_deletes_its_models_and_records(client, owner, mongo):
-    doomed = new_project(client, owner["headers"])
+    doomed = new_project(client, owner["headers"], "ds")
     store = Store(client, doomed, owner["headers"])
     model = store.model("gone", [field("v", "string")]).json()
     store.made("gone", {"v": "x"})

@@ -5,11 +5,6 @@ import secrets
 import pytest
 
 
-@pytest.fixture(scope="module")
-def owner(users):
-    return users.make(createProjects=True)
-
-
 @pytest.fixture
 def project(client, owner):
     response = client.post("/api/projects", json={"name": "E", "slug": f"env-{secrets.token_hex(3)}"}, headers=owner["headers"])

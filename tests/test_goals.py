@@ -6,26 +6,16 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
+from conftest import new_project
 
 
 def key() -> str:
     return f"g-{secrets.token_hex(3)}"
 
 
-@pytest.fixture(scope="module")
-def owner(users):
-    return users.make(createProjects=True)
-
-
-def new_project(client, owner) -> dict:
-    response = client.post("/api/projects", json={"name": "P", "slug": f"gp-{secrets.token_hex(3)}"}, headers=owner["headers"])
-    assert response.status_code == 201
-    return response.json()
-
-
 @pytest.fixture
 def project(client, owner):
-    return new_project(client, owner)
+    return new_project(client, owner["headers"], "gp")
 
 
 def test_project_goal_crud(client, owner, project):
@@ -66,7 +56,7 @@ def test_project_goals_need_project_access(client, users, owner, project):
     assert client.get(f"/api/projects/{project['id']}/goals", headers=stranger["headers"]).status_code == 404
     assert client.get(f"/api/projects/{project['id']}/goals").status_code == 401
     # A goal of another project is not reachable through this one.
-    other = new_project(client, owner)
+    other = new_project(client, owner["headers"], "gp")
     goal = client.post(f"/api/projects/{other['id']}/goals", json={"name": "o", "slug": "o"}, headers=owner["headers"]).json()
     assert client.get(f"/api/projects/{project['id']}/goals/{goal['id']}", headers=owner["headers"]).status_code == 404
 
@@ -94,7 +84,7 @@ def test_increment_rules(client, owner, root_headers, project):
     allowed = client.post("/api/goals", json={"name": "A", "slug": key(), "allowedProjects": [project["id"]]}, headers=root_headers).json()
     closed = client.post("/api/goals", json={"name": "C", "slug": key()}, headers=root_headers).json()
     own = client.post(f"/api/projects/{project['id']}/goals", json={"name": "O", "slug": "own"}, headers=owner["headers"]).json()
-    other = new_project(client, owner)
+    other = new_project(client, owner["headers"], "gp")
     foreign = client.post(f"/api/projects/{other['id']}/goals", json={"name": "F", "slug": "f"}, headers=owner["headers"]).json()
     base = f"/api/projects/{project['id']}/goals"
     assert client.post(f"{base}/{allowed['slug']}/increment", json={"value": 2}, headers=owner["headers"]).json()["value"] == 2

@@ -5,25 +5,15 @@ import secrets
 
 import httpx
 import pytest
+from conftest import new_project
 
 
 CODE = "$router.get('/x', async () => ({ ok: true }))\n"
 
 
-@pytest.fixture(scope="module")
-def owner(users):
-    return users.make(createProjects=True)
-
-
-def new_project(client, headers) -> dict:
-    response = client.post("/api/projects", json={"name": "S", "slug": f"pl-{secrets.token_hex(3)}"}, headers=headers)
-    assert response.status_code == 201
-    return response.json()
-
-
 @pytest.fixture
 def project(client, owner):
-    return new_project(client, owner["headers"])
+    return new_project(client, owner["headers"], "pl")
 
 
 @pytest.fixture
@@ -196,7 +186,7 @@ def test_running_release_cannot_be_deleted(client, owner):
     """The real runtime runs release 1.0: the pipeline lights it and refuses to delete it until
     the service stops (through the runtime's m3m_runtime_state)."""
     headers = owner["headers"]
-    project = new_project(client, headers)
+    project = new_project(client, headers, "pl")
     base = f"/api/projects/{project['id']}/pipeline"
     client.put(f"{base}/branches/develop", json={"code": CODE}, headers=headers)
     client.post(f"{base}/releases", json={"branch": "develop"}, headers=headers)

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import Server, free_port, login, server_env
+from conftest import Server, free_port, login, new_project, server_env
 from runtime_support import new_service, wait_until
-from test_storage import Store, new_project
+from test_storage import Store
 
 # Forms of escaping the root (or of smuggling what the disk should never see), one per line.
 HOSTILE = [
