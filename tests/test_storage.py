@@ -215,7 +215,7 @@ def test_concurrent_writes_leave_one_whole_version(store):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(set(results)) in ([200], [200, 201]), results  # the statuses, when a load run fails it
+    assert sorted(set(results)) in ([200], [200, 201]), results  # which statuses, if it fails
     assert store.get("race.bin").content in versions
 
 
