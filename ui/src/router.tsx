@@ -14,6 +14,11 @@ import { goalsRoute } from "./routes/goals";
 import { profileRoute } from "./routes/profile";
 import {
   projectCodeRoute,
+  projectDataRoute,
+  projectModelRoute,
+  projectModelSchemaRoute,
+  projectModelsRoute,
+  projectRecordsRoute,
   projectLogsRoute,
   projectRuntimeRoute,
   projectCompareRoute,
@@ -55,6 +60,7 @@ const routeTree = rootRoute.addChildren([
         projectReleasesRoute.addChildren([projectReleasesIndexRoute, projectCompareRoute, projectReleaseRoute]),
         projectRuntimeRoute,
         projectLogsRoute,
+        projectDataRoute.addChildren([projectModelsRoute, projectModelRoute.addChildren([projectRecordsRoute, projectModelSchemaRoute])]),
       ]),
     ]),
     goalsRoute,

@@ -65,6 +65,7 @@ const en = {
     waiting: "This page opens sign-in by itself once the admin exists.",
   },
   nav: {
+    data: "Data",
     account: "Account menu",
     admins: "Admins",
     breadcrumb: "Breadcrumb",
@@ -536,6 +537,15 @@ const en = {
     loadOlder: "Load older lines",
     list: "Log lines",
     reset: "A new run started: the log begins again",
+  },
+  datastore: {
+    title: "Data",
+    description: "Typed models of this project and their records; services reach them as $database.<model>.",
+    emptyTitle: "No models yet",
+    emptyText: "A model is a typed table: define its fields, then add records here or from the service.",
+    schema: "Schema",
+    recordsDescription: "Records of this model",
+    schemaDescription: "Fields, table and form of this model",
   },
   profile: {
     title: "Profile",

@@ -115,3 +115,45 @@ export const projectLogsRoute = createRoute({
   staticData: { crumb: "nav.logs" },
   component: lazyRouteComponent(() => import("@/features/runtime/components/logs-page"), "LogsPage"),
 });
+
+export const projectDataRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "data",
+  staticData: { crumb: "nav.data" },
+  component: Outlet,
+});
+
+export const projectModelsRoute = createRoute({
+  getParentRoute: () => projectDataRoute,
+  path: "/",
+  component: lazyRouteComponent(() => import("@/features/datastore/components/models-page"), "ModelsPage"),
+});
+
+export const projectModelRoute = createRoute({
+  getParentRoute: () => projectDataRoute,
+  path: "$model",
+  staticData: { crumb: "model" },
+  component: Outlet,
+});
+
+/** The table's filter, order and page are in the URL: a deep link opens the same view. */
+export const recordsSearch = z.object({
+  filter: z.string().optional().catch(undefined),
+  sort: z.string().optional().catch(undefined),
+  page: z.coerce.number().int().min(1).optional().catch(undefined),
+  perPage: z.coerce.number().int().min(1).max(500).optional().catch(undefined),
+});
+
+export const projectRecordsRoute = createRoute({
+  getParentRoute: () => projectModelRoute,
+  path: "/",
+  validateSearch: recordsSearch,
+  component: lazyRouteComponent(() => import("@/features/datastore/components/records-page"), "RecordsPage"),
+});
+
+export const projectModelSchemaRoute = createRoute({
+  getParentRoute: () => projectModelRoute,
+  path: "schema",
+  staticData: { crumb: "datastore.schema" },
+  component: lazyRouteComponent(() => import("@/features/datastore/components/model-editor-page"), "ModelEditorPage"),
+});

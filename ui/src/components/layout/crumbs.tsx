@@ -28,8 +28,8 @@ export function Crumbs() {
       <BreadcrumbList>
         {crumbs.map((match, index) => {
           const crumb = match.staticData.crumb!;
-          const params = match.params as { pid?: string; version?: string };
-          const label = crumb === "project" ? <ProjectName pid={params.pid ?? ""} /> : crumb === "version" ? params.version : t(crumb);
+          const params = match.params as { pid?: string; version?: string; model?: string };
+          const label = crumb === "project" ? <ProjectName pid={params.pid ?? ""} /> : crumb === "version" ? params.version : crumb === "model" ? params.model : t(crumb);
           const last = index === crumbs.length - 1;
           return (
             <Fragment key={match.id}>

@@ -1,6 +1,6 @@
 // The app's sections in one list, shared by the sidebar and the command palette.
 import type { ParseKeys } from "i18next";
-import { ActivityIcon, CodeIcon, FolderKanbanIcon, HardDriveIcon, KeyRoundIcon, LayoutDashboardIcon, PackageIcon, ScrollTextIcon, SettingsIcon, TargetIcon, UserIcon, UsersIcon, type LucideIcon } from "lucide-react";
+import { ActivityIcon, CodeIcon, DatabaseIcon, FolderKanbanIcon, HardDriveIcon, KeyRoundIcon, LayoutDashboardIcon, PackageIcon, ScrollTextIcon, SettingsIcon, TargetIcon, UserIcon, UsersIcon, type LucideIcon } from "lucide-react";
 import type { abilities } from "@/features/auth/api";
 
 export interface Section {
@@ -18,7 +18,7 @@ export const SECTIONS: Section[] = [
 ];
 
 export interface ProjectSection {
-  to: "/projects/$pid" | "/projects/$pid/code" | "/projects/$pid/releases" | "/projects/$pid/runtime" | "/projects/$pid/logs" | "/projects/$pid/goals" | "/projects/$pid/env" | "/projects/$pid/storage" | "/projects/$pid/settings";
+  to: "/projects/$pid" | "/projects/$pid/code" | "/projects/$pid/releases" | "/projects/$pid/runtime" | "/projects/$pid/logs" | "/projects/$pid/goals" | "/projects/$pid/env" | "/projects/$pid/storage" | "/projects/$pid/data" | "/projects/$pid/settings";
   label: ParseKeys;
   icon: LucideIcon;
 }
@@ -31,6 +31,7 @@ export const PROJECT_SECTIONS: ProjectSection[] = [
   { to: "/projects/$pid/logs", label: "nav.logs", icon: ScrollTextIcon },
   { to: "/projects/$pid/goals", label: "nav.goals", icon: TargetIcon },
   { to: "/projects/$pid/env", label: "nav.env", icon: KeyRoundIcon },
+  { to: "/projects/$pid/data", label: "nav.data", icon: DatabaseIcon },
   { to: "/projects/$pid/storage", label: "nav.storage", icon: HardDriveIcon },
   { to: "/projects/$pid/settings", label: "nav.settings", icon: SettingsIcon },
 ];
