@@ -10,6 +10,7 @@ from quart_schema.openapi import OpenAPIProvider
 
 from .api import HTTPConnection, Request
 from .keepalive import WholeRequestFirst
+from .proxies import TrustedProxies, networks
 from .db import Database
 from .errors import install_error_handlers
 from .plugins import PluginManager, await_me_maybe, build_plugin_manager, own_version
@@ -59,7 +60,9 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
     serve_ui(app)
     if fast:
         app.asgi_app = AsgiRoutes(app.asgi_app, fast)
-    app.asgi_app = WholeRequestFirst(app.asgi_app)  # outermost: it sees every answer (keepalive.py)
+    app.asgi_app = WholeRequestFirst(app.asgi_app)  # it sees every answer (keepalive.py)
+    if settings.server.trusted_proxies:  # the caller's address before anything reads it
+        app.asgi_app = TrustedProxies(app.asgi_app, networks(settings.server.trusted_proxies))
 
     @app.before_serving
     async def _startup():

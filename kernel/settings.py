@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from dynaconf import Dynaconf
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .units import parse_duration, parse_size
 
@@ -44,6 +44,15 @@ class ServerSettings(_Section):
     port: Int = Field(ge=0, le=65535)
     uri: str
     max_body: Size
+    trusted_proxies: list[str]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, entries):
+        from .proxies import networks
+
+        networks(entries)  # a typo stops start-up, with the entry named
+        return entries
 
     @model_validator(mode="after")
     def _derive_uri(self):
