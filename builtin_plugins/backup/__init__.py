@@ -4,6 +4,13 @@ from kernel.hookspecs import hookimpl
 
 
 @hookimpl
+def m3m_add_hookspecs(pm):
+    from . import hookspecs
+
+    pm.add_hookspecs(hookspecs)
+
+
+@hookimpl
 def m3m_settings():
     from .settings import BackupSettings
 

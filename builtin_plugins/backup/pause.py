@@ -1,5 +1,6 @@
 """While a backup reads the database, changes through the API wait (so the archive does not hold
-half of a change), and the backup waits for the changes in flight to end.
+half of a change), and the backup waits for the changes in flight to end; so do the writes of
+services, through the m3m_writes_held hook (the runtime holds every worker's writes).
 
 The server pauses itself for a backup it makes (POST /api/backups, the schedule). `m3m backup`
 in another process asks through files in {storage.path}: it writes `.backup-pause` (its pid),
@@ -10,15 +11,18 @@ flight, and removes it when the pause file is gone. A pause whose process died i
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 
 from quart import Blueprint, current_app, g, request
 
 from kernel.errors import Refused, envelope
 
+log = logging.getLogger("m3m.backup")
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 gate = Blueprint("backup_gate", __name__)
 
@@ -43,8 +47,11 @@ def _pid_in(path: Path) -> int | None:
 class Pause:
     """One per server: the changes in flight, and whether a backup holds them back."""
 
-    def __init__(self, storage: Path) -> None:
+    def __init__(self, storage: Path, holders: Callable[[float], list] = lambda timeout: [], timeout: float = 30.0) -> None:
         self.storage = Path(storage)
+        self.timeout = timeout  # how long a pause waits for the writes under way (backup.pause_timeout)
+        self.holders = holders  # holders(timeout): async context managers holding other writes (m3m_writes_held)
+        self._held: AsyncExitStack | None = None
         self.file = self.storage / ".backup-pause"
         self.marker = self.storage / f".server-{os.getpid()}"
         self.answer = self.storage / f".backup-paused-{os.getpid()}"
@@ -71,6 +78,7 @@ class Pause:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
+        await self._let_go()
         self.marker.unlink(missing_ok=True)
         self.answer.unlink(missing_ok=True)
 
@@ -78,10 +86,29 @@ class Pause:
         while True:
             if self.file.exists() and self.requested() and self.in_flight == 0:
                 if not self.answer.exists():
+                    await self._let_go()
+                    self._held = AsyncExitStack()
+                    await self._hold_others(self._held, self.timeout / 2)  # answered before `m3m backup` gives up
                     self.answer.write_text(str(os.getpid()))
             elif self.answer.exists() and not self.file.exists():
                 self.answer.unlink(missing_ok=True)
+                await self._let_go()
             await asyncio.sleep(0.05)
+
+    async def _hold_others(self, stack: AsyncExitStack, timeout: float) -> int:
+        """Services' writes wait too (m3m_writes_held), until `stack` closes; answers how many
+        were still under way after `timeout`."""
+        left = 0
+        for holder in self.holders(timeout):
+            left += await stack.enter_async_context(holder) or 0
+        if left:
+            log.warning("backup: %d writes of services were still under way after %.0f s", left, timeout)
+        return left
+
+    async def _let_go(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            await held.aclose()
 
     async def wait_until_free(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -100,7 +127,9 @@ class Pause:
             deadline = time.monotonic() + timeout
             while self.in_flight > 0 and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
-            yield
+            async with AsyncExitStack() as held:
+                await self._hold_others(held, max(deadline - time.monotonic(), 1.0))
+                yield
         finally:
             self.own -= 1
 

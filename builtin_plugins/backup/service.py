@@ -25,9 +25,13 @@ class Backups:
         self.app = app
         self.settings = app.m3m.settings
         self.folder = backups_dir(self.settings)
-        self.pause = Pause(self.settings.storage.path)
+        self.pause = Pause(self.settings.storage.path, self._holders, self.settings.backup.pause_timeout)
         self._lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
+
+    def _holders(self, timeout: float) -> list:
+        """What holds the writes made outside the API (services') while a backup reads."""
+        return [held for held in self.app.m3m.pm.hook.m3m_writes_held(app=self.app, timeout=timeout) if held is not None]
 
     async def start(self) -> None:
         await self.pause.start()

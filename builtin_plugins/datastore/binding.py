@@ -95,7 +95,7 @@ def binding(ctx) -> Binding:
     return Binding(operations={
         "insert": insert, "insertMany": insert_many, "get": get, "find": find, "findOne": find_one,
         "update": update, "delete": delete, "count": count,
-    })
+    }, writes=frozenset({"insert", "insertMany", "update", "delete"}))
 
 
 def ts_type(field: dict) -> str:

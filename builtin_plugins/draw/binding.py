@@ -9,7 +9,7 @@ from __future__ import annotations
 from PIL import Image
 
 from builtin_plugins.image import pixels
-from builtin_plugins.image.binding import CHUNK, Blobs, files_of, run, transfer_operations
+from builtin_plugins.image.binding import CHUNK, SAVES, Blobs, files_of, run, transfer_operations
 from builtin_plugins.image.pixels import options_of, whole
 from builtin_plugins.image.store import store_of
 from builtin_plugins.runtime.sdk import Binding
@@ -68,4 +68,5 @@ def binding(ctx) -> Binding:
             "close": store.close,
         },
         data={"chunk": CHUNK},
+        writes=SAVES,
     )

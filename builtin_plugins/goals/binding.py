@@ -23,4 +23,4 @@ def binding(ctx) -> Binding:
         first, last = period(start, end)
         return await goals.statistics(await goals.writable_goal(ctx.project, ref), first, last)
 
-    return Binding(operations={"increment": increment, "get": get})
+    return Binding(operations={"increment": increment, "get": get}, writes=frozenset({"increment"}))

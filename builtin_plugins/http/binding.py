@@ -90,7 +90,7 @@ def binding(ctx) -> Binding:
         entry = await asyncio.to_thread(upload.commit)
         return {**head_of(response), "file": entry}
 
-    return Binding(operations={"request": request, "download": download}, awake=in_flight.awake)
+    return Binding(operations={"request": request, "download": download}, awake=in_flight.awake, writes=frozenset({"download"}))
 
 
 def head_of(response) -> dict:

@@ -86,6 +86,9 @@ def files_of(ctx) -> Files:
     return Files(project_dir(ctx.settings.storage.path, ctx.project["id"]), ctx.settings.files)
 
 
+SAVES = frozenset({"save"})  # of the transfer operations, what writes the project's files (Binding.writes)
+
+
 def transfer_operations(store, blobs: Blobs, files: Files, limits) -> dict:
     """Bytes in and out, encoding and saving of any held image: $draw's binding offers the same
     for its canvases."""
@@ -205,5 +208,6 @@ def binding(ctx) -> Binding:
             "close": store.close,
         },
         data={"chunk": CHUNK},
+        writes=SAVES,
     )
 

@@ -54,6 +54,13 @@ async def m3m_runtime_state(app, project_id):
     return await runtime(app).release_state(project_id)
 
 
+@hookimpl(optionalhook=True)
+def m3m_writes_held(app, timeout):
+    from .routes import runtime
+
+    return runtime(app).supervisor.writes_held_back(timeout)
+
+
 @hookimpl
 async def m3m_project_deleted(app, project_id):
     from .routes import runtime

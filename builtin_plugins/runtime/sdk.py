@@ -90,6 +90,9 @@ class Binding:
     # Why the service must stay awake now (a schedule, a pending timer), or None: asked at every
     # heartbeat (may be async); a service may sleep when idle only if every binding answers None.
     awake: Callable[[], Any] | None = None
+    # The operations that change stored state (records, files, counters; async ones): they wait
+    # while a backup reads (engine/writes.py), so an archive never holds half of a service's change.
+    writes: frozenset[str] = frozenset()
     name: str = ""
     prelude: str = ""
     _invoke: Callable[..., Any] | None = field(default=None, init=False, repr=False, compare=False)

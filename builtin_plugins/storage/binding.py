@@ -102,6 +102,8 @@ def binding(ctx) -> Binding:
             "url": url,
         },
         data={"chunk": CHUNK},
+        # what lands in the project's files (an upload's chunks go to tmp/, which no backup holds)
+        writes=frozenset({"commit", "append", "mkdir", "move", "copy", "delete"}),
     )
 
 

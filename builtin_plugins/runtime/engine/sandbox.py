@@ -12,11 +12,13 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from kernel.errors import Refused
 
 from ..sdk import Binding, JsError
+from .writes import WriteGate
 
 # Globals PythonMonkey adds that open Python, the debugger or the network.
 ESCAPE_GLOBALS = (
@@ -285,7 +287,7 @@ KERNEL_JS = r"""
 class Sandbox:
     """The engine of one worker. `log(level, message)` receives what service code logs."""
 
-    def __init__(self, bindings: list[Binding], log: Callable[[str, str], None]) -> None:
+    def __init__(self, bindings: list[Binding], log: Callable[[str, str], None], gate: WriteGate | None = None) -> None:
         from . import monkey  # imported in the worker only (never fork after importing it)
 
         pm = monkey.load()
@@ -293,6 +295,8 @@ class Sandbox:
         self.pm = pm
         self.log = log
         self.operations = {binding.name: binding.operations for binding in bindings}
+        self.writes = {binding.name: binding.writes for binding in bindings}
+        self.gate = gate or WriteGate()
         pm.eval(HOST_GLOBALS_JS)()
         internals = pm.eval(KERNEL_JS)(self._call_sync, self._call_async, self._log)
         self._lifecycle = internals["lifecycle"]
@@ -335,9 +339,10 @@ class Sandbox:
     async def _call_async(self, namespace: str, op: str, args_json: str) -> str:
         try:
             operation, args = self._operation(namespace, op, args_json)
-            result = operation(*args)
-            if inspect.isawaitable(result):
-                result = await result
+            async with self.gate.write() if op in self.writes.get(namespace, ()) else nullcontext():
+                result = operation(*args)
+                if inspect.isawaitable(result):
+                    result = await result
             return wide(_ok(result))
         except Exception as exc:
             return wide(_error(exc))

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
 from .ipc import ChannelClosed, RemoteError
@@ -122,6 +123,7 @@ class Supervisor:
         self.use_zygote = use_zygote
         self.zygote: Zygote | None = None
         self._zygote_tried = 0.0
+        self.writes_held = 0  # backups reading now: every worker's writes wait (writes.py)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -310,6 +312,31 @@ class Supervisor:
             self._spawn(service, self._recycle(service))
         return answer["res"]
 
+    # -- backups ----------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def writes_held_back(self, timeout: float):
+        """While a backup reads: every worker's writes wait (a worker booting meanwhile starts
+        held); yields the number of writes still under way after `timeout` (0: consistent)."""
+        self.writes_held += 1
+        try:
+            left = await asyncio.gather(*(self._tell_worker(worker, {"t": "hold_writes", "timeout": timeout}, timeout + 5) for worker in self._live_workers()))
+            yield sum(answer.get("passing", 0) for answer in left)
+        finally:
+            self.writes_held -= 1
+            if self.writes_held == 0:
+                await asyncio.gather(*(self._tell_worker(worker, {"t": "release_writes"}, 5) for worker in self._live_workers()))
+
+    def _live_workers(self) -> list[WorkerProcess]:
+        return [worker for service in self.services.values() for worker in service.workers if worker.alive]
+
+    @staticmethod
+    async def _tell_worker(worker: WorkerProcess, message: dict, timeout: float) -> dict:
+        try:
+            return await worker.channel.request(message, timeout)
+        except (asyncio.TimeoutError, ChannelClosed, RemoteError):
+            return {}  # a worker that ends or hangs now: the supervisor's own watch deals with it
+
     # -- sleep when idle --------------------------------------------------------------------------
 
     def _may_sleep(self, service: Service, worker: WorkerProcess) -> bool:
@@ -408,6 +435,7 @@ class Supervisor:
                     "release": service.release,
                     "settings": self.settings.model_dump(mode="json"),
                     "db": {"uri": self.db_uri},
+                    "hold_writes": self.writes_held > 0,
                 },
                 timeout=max(self.runtime.route_timeout, BOOT_TIMEOUT),
             )

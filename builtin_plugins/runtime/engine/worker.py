@@ -3,8 +3,8 @@
 Started by the supervisor as `python -m builtin_plugins.runtime.engine.worker`, or forked by the
 fork server (zygote.py) before PythonMonkey is imported (a fork after importing it hangs at its
 first GC), with the channel's socket in M3M_WORKER_FD. It answers `boot` (every plugin's $ API,
-the release, $service.boot then .start), `request` (a route call), `ping` and `stop`
-($service.shutdown, then exit), and sends log lines and heartbeats (RSS, and what keeps the
+the release, $service.boot then .start), `request` (a route call), `ping`, `hold_writes` and
+`release_writes` (a backup: writes.py) and `stop` ($service.shutdown, then exit), and sends log lines and heartbeats (RSS, and what keeps the
 service awake: docs/runtime/sleep.md) as events.
 """
 
@@ -23,6 +23,7 @@ from kernel.times import log_stamp
 
 from ..sdk import Requests
 from .ipc import Channel, RemoteError
+from .writes import WriteGate
 
 HEARTBEAT_SECONDS = 1.0
 LOG_FLUSH_SECONDS = 0.1
@@ -50,6 +51,7 @@ class Worker:
         self.bindings: list = []
         self.booted = False
         self.requests = Requests()
+        self.gate = WriteGate()
         channel.on_request = self.handle
 
     def log(self, level: str, message: str) -> None:
@@ -105,7 +107,14 @@ class Worker:
                 self.requests.ended(request_id)
         if kind == "ping":
             return {"rss": rss_bytes()}
+        if kind == "hold_writes":  # a backup reads: writes wait (writes.py)
+            return {"passing": await self.gate.hold(float(message.get("timeout", 10)))}
+        if kind == "release_writes":
+            self.gate.release()
+            return {}
         if kind == "boot":
+            if message.get("hold_writes"):  # booted while a backup reads; shut before any await,
+                self.gate.shut()  # so that a release_writes sent after this message comes after it
             return await self.boot(message)
         if kind == "stop":
             result = await self.sandbox.lifecycle("shutdown") if self.sandbox else {"ok": True}
@@ -144,7 +153,7 @@ class Worker:
         )
         apis = runtime_apis(build_plugin_manager(settings.plugins.blocked))
         self.bindings = bindings = await make_bindings(apis, context)
-        self.sandbox = Sandbox(bindings, self.log)
+        self.sandbox = Sandbox(bindings, self.log, self.gate)
         try:
             self.sandbox.run_script(message["release"]["code"], filename=f"release-{context.release}.js")
         except Exception as exc:  # the engine's message carries file, line and the source excerpt

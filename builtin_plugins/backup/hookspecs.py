@@ -1,0 +1,14 @@
+"""The hook of backups (added by the backup plugin's m3m_add_hookspecs); docs/hooks.md documents
+it under its exact signature."""
+
+from pluggy import HookspecMarker
+
+hookspec = HookspecMarker("m3m")
+
+
+@hookspec
+def m3m_writes_held(app, timeout):
+    """Return an async context manager under which this plugin's own writes (those not made
+    through the API, e.g. services') wait, or None; entered while a backup reads, for at most
+    `timeout` seconds of waiting for the writes already under way; its value is how many are
+    still under way then (0: the backup is consistent)."""
