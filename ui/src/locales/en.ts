@@ -601,7 +601,7 @@ const en = {
       nullableHint: "May hold null",
       default: "Default",
       noDefault: "No default",
-      noDefaultFor: "A {{type}} field takes no default.",
+      noDefaultFor: "{{type}} fields take no default.",
       clearDefault: "Clear the default",
       true: "true",
       false: "false",

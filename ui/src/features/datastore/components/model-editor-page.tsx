@@ -166,9 +166,12 @@ function ModelEditor({ pid, projectSlug, slug, model }: { pid: string; projectSl
               {t(`datastore.models.tabs.${which}`)}
               {which === "fields" && <span className="text-xs text-muted-foreground">{draft.fields.length}</span>}
               {count(which) > 0 && (
-                <Badge variant="destructive" className="px-1.5 py-0" aria-label={t("datastore.models.tabErrors", { count: count(which) })}>
-                  {count(which)}
-                </Badge>
+                <>
+                  <Badge variant="destructive" className="px-1.5 py-0" aria-hidden="true">
+                    {count(which)}
+                  </Badge>
+                  <span className="sr-only">{t("datastore.models.tabErrors", { count: count(which) })}</span>
+                </>
               )}
             </TabsTrigger>
           ))}

@@ -111,22 +111,25 @@ export function FieldCard({ entry, savedType, models, errors, expanded, onExpand
         </p>
       )}
       {expanded && (
-        <div id={bodyId} className="grid gap-4 border-t px-3 py-3">
+        <div id={bodyId} className="grid gap-3 border-t px-3 py-3">
           <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
             <Field label={t("datastore.models.label")} error={errors.label}>
               {(control) => <Input {...control} value={field.label} autoComplete="off" onChange={(event) => onChange({ label: event.target.value })} />}
             </Field>
-            <Field label={t("datastore.models.type")} error={errors.type} className="lg:col-span-1">
+            {/* A refused type change is told in full below the row (it names a count and a record). */}
+            <Field label={t("datastore.models.type")}>
               {(control) => (
                 <Select value={field.type} onValueChange={(type) => onType(type as FieldType)}>
-                  <SelectTrigger {...control}>
+                  <SelectTrigger {...control} aria-invalid={Boolean(errors.type)} aria-describedby={errors.type ? `${bodyId}-type-error` : undefined}>
                     <SelectValue />
                   </SelectTrigger>
                   <SelectContent>
                     {FIELD_TYPES.map((type) => (
                       <SelectItem key={type} value={type}>
-                        <FieldTypeIcon type={type} />
-                        {t(`datastore.models.types.${type}`)}
+                        <span className="flex items-center gap-2">
+                          <FieldTypeIcon type={type} />
+                          {t(`datastore.models.types.${type}`)}
+                        </span>
                       </SelectItem>
                     ))}
                   </SelectContent>
@@ -137,6 +140,12 @@ export function FieldCard({ entry, savedType, models, errors, expanded, onExpand
               {(control) => <Input {...control} value={field.description} autoComplete="off" onChange={(event) => onChange({ description: event.target.value })} />}
             </Field>
           </div>
+          {errors.type && (
+            <p id={`${bodyId}-type-error`} role="alert" className="flex items-start gap-2 rounded-md border border-destructive/40 bg-destructive/5 px-2 py-1.5 text-sm text-destructive" data-field-error>
+              <AlertTriangleIcon className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
+              {errors.type}
+            </p>
+          )}
           {retyped && !errors.type && (
             <p className="flex items-start gap-2 rounded-md bg-amber-500/10 px-2 py-1.5 text-xs text-amber-800 dark:text-amber-300">
               <AlertTriangleIcon className="mt-0.5 size-3.5 shrink-0" aria-hidden="true" />

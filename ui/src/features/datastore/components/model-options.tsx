@@ -171,7 +171,7 @@ function ValuesEditor({ values, error, onChange }: { values: string[]; error?: s
       {(control) => (
         <div className="grid gap-2">
           {values.length > 0 && (
-            <ul className="flex flex-wrap gap-1.5" aria-label={t("datastore.models.values")}>
+            <ul className="flex flex-wrap gap-1.5">
               {values.map((value) => (
                 <li key={value} className="inline-flex items-center gap-1 rounded-md border bg-muted/50 py-0.5 pr-0.5 pl-2 font-mono text-xs">
                   {value}
