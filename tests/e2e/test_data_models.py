@@ -386,3 +386,13 @@ def test_leaving_with_unsaved_changes_asks_first(root_page, client, root_headers
     assert get_model(client, root_headers, project, "items")["name"] == "Things"
     page.get_by_role("link", name="Records").click()
     page.wait_for_url(re.compile(r"/data/items$"))
+
+
+def test_a_model_that_is_not_there_is_an_error_with_a_retry(root_page, client, root_headers, browser_log):
+    page = root_page
+    project = make_project(client, root_headers, "Missing")
+    browser_log.expect(404, f"/api/projects/{project['id']}/models/nope")
+    open_page(page, f"/projects/{project['slug']}/data/nope/schema")
+    alert = page.get_by_role("alert").filter(has_text="This could not be loaded")
+    alert.get_by_text("model not found").wait_for()
+    alert.get_by_role("button", name="Try again").wait_for()

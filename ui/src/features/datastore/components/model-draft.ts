@@ -144,7 +144,19 @@ export function removeField(draft: Draft, uid: string): Draft {
   return without({ ...draft, fields: draft.fields.filter((entry) => entry.uid !== uid) }, uid, { all: true });
 }
 
+/** A select default follows maxSelect across 1: "a" <-> ["a"] (what the server converts records to, too). */
+function defaultFitting(before: ModelField, change: Partial<ModelField>): Partial<ModelField> {
+  if (before.type !== "select" || !change.options || change.default !== undefined) return change;
+  const wasMulti = (before.options.maxSelect ?? 1) > 1;
+  const isMultiNow = (change.options.maxSelect ?? 1) > 1;
+  if (wasMulti === isMultiNow || before.default === null) return change;
+  const value = before.default;
+  return { ...change, default: isMultiNow ? [value] : Array.isArray(value) ? (value[0] ?? null) : value };
+}
+
 export function changeField(draft: Draft, uid: string, change: Partial<ModelField>, extra: Partial<DraftField> = {}): Draft {
+  const before = draft.fields.find((entry) => entry.uid === uid);
+  if (before) change = defaultFitting(before.field, change);
   let next: Draft = {
     ...draft,
     fields: draft.fields.map((entry) => (entry.uid === uid ? { ...entry, ...extra, field: { ...entry.field, ...change } } : entry)),

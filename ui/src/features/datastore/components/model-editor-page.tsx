@@ -51,7 +51,8 @@ function ModelEditor({ pid, projectSlug, slug, model }: { pid: string; projectSl
   const [draft, setDraft] = useState(base);
   const [errors, setErrors] = useState<DraftErrors>({});
   const [tab, setTab] = useState<Tab>("fields");
-  const dirty = useMemo(() => JSON.stringify(payloadOf(draft)) !== JSON.stringify(payloadOf(base)), [draft, base]);
+  const savedText = useMemo(() => JSON.stringify(payloadOf(base)), [base]);
+  const dirty = useMemo(() => JSON.stringify(payloadOf(draft)) !== savedText, [draft, savedText]);
   const edited = useMemo(() => modelOf(draft, saved), [draft, saved]);
 
   const showErrors = (found: DraftErrors) => {
