@@ -312,6 +312,7 @@ def test_rename_on_a_model_with_records_and_the_servers_refusals_on_the_field(ro
     look(page, "data-model-409")
     assert get_model(client, root_headers, project, "notes")["fields"][1]["type"] == "string"  # nothing written
     pick(page, code.get_by_role("combobox", name="Type"), "String")
+    page.get_by_test_id("unsaved").wait_for(state="detached")  # back to the saved type: nothing to save
 
     # A default that does not fit its field: the server's 422 `fields.2.default` under that default.
     count = add_field(page, "Number", "count")

@@ -170,8 +170,10 @@ export function changeField(draft: Draft, uid: string, change: Partial<ModelFiel
   return next;
 }
 
-export function changeType(draft: Draft, uid: string, type: FieldType): Draft {
-  return changeField(draft, uid, { type, options: initialOptions(type), default: null }, { jsonText: undefined, jsonInvalid: false });
+/** A new type starts with its own options and no default; back to the saved type, the saved ones return. */
+export function changeType(draft: Draft, uid: string, type: FieldType, saved?: ModelField): Draft {
+  const start = saved?.type === type ? { options: saved.options, default: saved.default } : { options: initialOptions(type), default: null };
+  return changeField(draft, uid, { type, ...start }, { jsonText: undefined, jsonInvalid: false });
 }
 
 export function moveField(draft: Draft, from: number, to: number): Draft {

@@ -27,7 +27,7 @@ export function FieldsTab({ draft, saved, models, errors, onChange }: Props) {
   // Saved fields start folded, added ones open; a field with an error is always open.
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [removing, setRemoving] = useState<string | null>(null);
-  const savedTypes = new Map(saved.fields.map((field) => [field.key, field.type]));
+  const savedFields = new Map(saved.fields.map((field) => [field.key, field]));
   const keyOf = (uid: string) => draft.fields.find((entry) => entry.uid === uid)?.field.key ?? uid;
 
   const add = (type: FieldType) => {
@@ -84,7 +84,7 @@ export function FieldsTab({ draft, saved, models, errors, onChange }: Props) {
                   <FieldCard
                     key={entry.uid}
                     entry={entry}
-                    savedType={entry.saved === null ? null : (savedTypes.get(entry.saved) ?? null)}
+                    savedType={entry.saved === null ? null : (savedFields.get(entry.saved)?.type ?? null)}
                     models={models}
                     errors={mine}
                     expanded={open.has(entry.uid) || failed}
@@ -97,7 +97,7 @@ export function FieldsTab({ draft, saved, models, errors, onChange }: Props) {
                       })
                     }
                     onChange={(change, extra) => onChange(changeField(draft, entry.uid, change, extra), entry.uid)}
-                    onType={(type) => onChange(changeType(draft, entry.uid, type), entry.uid)}
+                    onType={(type) => onChange(changeType(draft, entry.uid, type, entry.saved === null ? undefined : savedFields.get(entry.saved)), entry.uid)}
                     onRemove={() => (entry.saved === null ? remove(entry.uid) : setRemoving(entry.uid))}
                   />
                 );

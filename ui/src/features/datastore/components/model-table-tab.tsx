@@ -107,7 +107,7 @@ export function TableTab({ draft, errors, onChange }: { draft: Draft; errors: Dr
             <span className="text-sm font-medium">
               {t("datastore.models.defaultSort")}
             </span>
-            <div className="flex gap-2">
+            <div className="grid gap-2">
               <Select
                 value={sortName && byName.has(sortName) ? sortName : NONE}
                 onValueChange={(name) => set({ defaultSort: name === NONE ? "" : `${sortDesc ? "-" : ""}${name}` })}
@@ -127,7 +127,7 @@ export function TableTab({ draft, errors, onChange }: { draft: Draft; errors: Dr
                 </SelectContent>
               </Select>
               <Select value={sortDesc ? "desc" : "asc"} disabled={!sortName} onValueChange={(direction) => set({ defaultSort: `${direction === "desc" ? "-" : ""}${sortName}` })}>
-                <SelectTrigger className="w-36" aria-label={t("datastore.models.direction")}>
+                <SelectTrigger aria-label={t("datastore.models.direction")}>
                   <SelectValue />
                 </SelectTrigger>
                 <SelectContent>
