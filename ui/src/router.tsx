@@ -10,9 +10,11 @@ import { PageSkeleton } from "@/components/page-skeleton";
 import { rootRoute } from "./routes/__root";
 import { appRoute, indexRoute } from "./routes/_app";
 import { adminsRoute } from "./routes/admins";
+import { auditRoute } from "./routes/audit";
 import { goalsRoute } from "./routes/goals";
 import { profileRoute } from "./routes/profile";
 import {
+  projectAuditRoute,
   projectCodeRoute,
   projectLogsRoute,
   projectRuntimeRoute,
@@ -55,10 +57,12 @@ const routeTree = rootRoute.addChildren([
         projectReleasesRoute.addChildren([projectReleasesIndexRoute, projectCompareRoute, projectReleaseRoute]),
         projectRuntimeRoute,
         projectLogsRoute,
+        projectAuditRoute,
       ]),
     ]),
     goalsRoute,
     adminsRoute,
+    auditRoute,
     profileRoute,
   ]),
 ]);
