@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationError
 from quart import Blueprint, request
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
 from kernel.api import Answer, Schema, answers, page_of, page_params, validation_error
 from kernel.errors import forbidden
@@ -111,6 +111,7 @@ async def _page(filter: dict) -> dict:
 @blueprint.get("/api/audit")
 @tag(["audit"])
 @answers(200, page_of(AuditEntry))
+@document_querystring(AuditQuery)
 async def list_audit():
     """The audit log, newest first (root and users with manageUsers). Filters: actor (user id),
     project (project id), action (e.g. `auth.update_user`, or `auth.` for all of a plugin),
@@ -124,6 +125,7 @@ async def list_audit():
 @blueprint.get("/api/projects/<pid>/audit")
 @tag(["audit"])
 @answers(200, page_of(AuditEntry))
+@document_querystring(AuditQuery)
 async def list_project_audit(pid: str):
     """The audit log of one project, for its members (same filters as /api/audit)."""
     project, _ = await require_project(pid, settings=True)
