@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from quart import Request as QuartRequest
 from quart import request
 from quart.asgi import ASGIHTTPConnection
@@ -216,8 +216,10 @@ def page_of(item: type[BaseModel]) -> type[BaseModel]:
 
 
 class PageQuery(BaseModel):
-    page: int = 1
-    perPage: int = 30
+    """?page=&perPage= of a list; also its query parameters in the OpenAPI document (document_querystring)."""
+
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    perPage: int = Field(30, ge=1, le=MAX_PER_PAGE)
 
 
 def page_params() -> PageQuery:

@@ -83,6 +83,22 @@ class EnvelopeOpenAPIProvider(OpenAPIProvider):
         components.update(self.named)
         return schema
 
+    def build_querystring_parameters(self, model):
+        """Quart-Schema's, with two fixes for a query string: a parameter the model requires is
+        `required` (it looked for that in the property, not the model), and `null` is no value
+        one can send (an absent parameter is the None of the model)."""
+        parameters, definitions = super().build_querystring_parameters(model)
+        required = set(TypeAdapter(model).json_schema(by_alias=True).get("required", []))
+        for parameter in parameters:
+            schema = parameter["schema"]
+            choices = [choice for choice in schema.get("anyOf", []) if choice != {"type": "null"}]
+            if "anyOf" in schema and len(choices) < len(schema["anyOf"]):
+                rest = {key: value for key, value in schema.items() if key not in ("anyOf", "default")}
+                parameter["schema"] = {**choices[0], **rest} if len(choices) == 1 else {"anyOf": choices, **rest}
+            if parameter["name"] in required:
+                parameter["required"] = True
+        return parameters, definitions
+
     def build_paths(self, rule):
         paths, components = super().build_paths(rule)
         # Quart-Schema's pattern for <converter:name> spans two parameters of one segment

@@ -8,9 +8,9 @@ from typing import Annotated
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import Field, StringConstraints
 from quart import Blueprint, current_app, request, send_file
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
-from kernel.api import Answer, Schema, accepts, answers, body, object_id, page_of, paginate
+from kernel.api import Answer, PageQuery, Schema, accepts, answers, body, object_id, page_of, paginate
 from kernel.errors import Refused, envelope, forbidden, invalid, not_found
 from kernel.plugins import app_service, await_me_maybe
 from kernel.security import Principal, require_user
@@ -295,6 +295,7 @@ async def get_avatar(uid: str):
 @blueprint.get("/api/users")
 @tag(["users"])
 @answers(200, page_of(User))
+@document_querystring(PageQuery)
 async def list_users():
     """All users, paginated (needs manageUsers)."""
     principal = await require_user()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, Response, jsonify, request
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
 from kernel.api import Answer, accepts, allow_body, answers, body, load_model, read_json
 from kernel.errors import Refused
@@ -64,6 +64,23 @@ class ImportedRecords(Answer):
 
 class FileParts(BaseModel):
     file: list[bytes] = Field(json_schema_extra={"items": {"type": "string", "format": "binary"}})
+
+
+class RecordQuery(BaseModel):
+    expand: str = ""  # Ref fields to replace by their records, comma-separated
+    fields: str = ""  # the fields to answer, comma-separated
+
+
+class RecordListQuery(RecordQuery):
+    filter: str = ""  # PocketBase's grammar: title ~ "abc" && count > 3
+    sort: str = ""  # -created,title
+    page: int = Field(1, ge=1, le=1_000_000)
+    perPage: int = Field(30, ge=1)  # the model's pageSize by default; at most datastore.max_per_page
+    skipTotal: str = ""  # 1, true or yes: no totals (both -1), which is faster
+
+
+class FormatQuery(BaseModel):
+    format: Literal["json", "csv"] = "json"
 
 
 def models(app=None) -> Models:
@@ -181,6 +198,7 @@ async def delete_model(pid: str, ref: str):
 @blueprint.get("/api/projects/<pid>/models/<ref>/records")
 @tag(["datastore"])
 @answers(200, RecordPage)
+@document_querystring(RecordListQuery)
 async def list_records(pid: str, ref: str):
     """?filter=&sort=&page=&perPage=&skipTotal=&expand=&fields= (PocketBase's grammar)."""
     project, model = await project_model(pid, ref)
@@ -209,6 +227,7 @@ async def create_record(pid: str, ref: str):
 @blueprint.get("/api/projects/<pid>/models/<ref>/records/<rid>")
 @tag(["datastore"])
 @answers(200, Record)
+@document_querystring(RecordQuery)
 async def get_record(pid: str, ref: str, rid: str):
     project, model = await project_model(pid, ref)
     record = await models().records(project["id"]).get(model, rid, request.args.get("expand", ""), request.args.get("fields", ""))
@@ -264,15 +283,17 @@ async def record_events(pid: str, ref: str):
 
 @blueprint.get("/api/projects/<pid>/models/<ref>/records/export")
 @tag(["datastore"])
-@answers(200, list[Record], media="application/json", description="Every record (?format=json)")
+@answers(200, list[Record], media="application/json", description="Every record: a JSON array (?format=json), or CSV")
+@answers(200, media="text/csv")
+@document_querystring(FormatQuery)
 async def export_records(pid: str, ref: str):
     """Every record, `?format=json` (an array) or `csv` (lists and documents as JSON in the cell)."""
     project, model = await project_model(pid, ref)
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise Refused(400, "format: json or csv", fields={"format": "json or csv"})
-    text, mimetype = await bulk.export(models().records(project["id"]), model, fmt)
-    response = Response(text, mimetype=mimetype)
+    text, content_type = await bulk.export(models().records(project["id"]), model, fmt)
+    response = Response(text, content_type=content_type)  # (mimetype= would add a second charset)
     response.headers["Content-Disposition"] = f'attachment; filename="{model["slug"]}.{fmt}"'
     return response
 
@@ -281,6 +302,7 @@ async def export_records(pid: str, ref: str):
 @tag(["datastore"])
 @answers(201, ImportedRecords)
 @accepts("application/json", list[dict[str, Any]], "a JSON array of records, or CSV with ?format=csv (text/csv)")
+@document_querystring(FormatQuery)
 async def import_records(pid: str, ref: str):
     """A JSON array or CSV (`?format=`, else from Content-Type) through the same validation; any
     refused row is a 422 listing every one (`{row}.{key}`), and nothing is written."""

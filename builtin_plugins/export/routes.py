@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Annotated
+
+from pydantic import BaseModel, StringConstraints
 
 from quart import Blueprint, Response, current_app, request
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
 from kernel.api import Answer, accepts, allow_body, answers
 from kernel.errors import Refused, forbidden, invalid
@@ -23,6 +26,10 @@ class ImportedProject(Answer):
     id: str
     slug: str
     name: str | None
+
+
+class ImportQuery(BaseModel):
+    slug: Annotated[str, StringConstraints(pattern=SLUG)] | None = None  # 409 when taken; default: its own, or a free variant
 
 
 @blueprint.get("/api/projects/<pid>/export")
@@ -52,6 +59,7 @@ async def export(pid: str):
 @tag(["projects"])
 @answers(201, ImportedProject)
 @accepts("application/gzip", None, "the exported archive (.tar.gz)")
+@document_querystring(ImportQuery)
 async def import_():
     """Import an exported project (the archive as the raw body). It gets a new id; its slug, or a
     free variant on a clash (`?slug=` chooses one: 409 when taken); the importer is its member."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from quart import Blueprint, request
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
 from kernel.api import Answer, Schema, answers, body, object_id
 from builtin_plugins.projects.colors import check_color
@@ -94,6 +95,14 @@ class Statistics(Answer):
     from_: str = Field(alias="from")
     to: str
     items: list[GoalStatistics]
+
+
+class StatisticsQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    goals: Annotated[str, StringConstraints(min_length=1)]  # slugs, comma-separated (at most 50)
+    from_: date | None = Field(None, alias="from")  # default: 30 days before `to`
+    to: date | None = None  # default: today
+    project: str | None = None  # only this project's counts (an id or slug)
 
 
 def goals(app=None) -> GoalService:
@@ -276,6 +285,7 @@ async def _goal_by_slug(slug: str, principal) -> tuple[dict, dict | None] | None
 @blueprint.get("/api/goals/stats")
 @tag(["goals"])
 @answers(200, Statistics)
+@document_querystring(StatisticsQuery)
 async def statistics():
     """?goals=slug1,slug2&from=YYYY-MM-DD&to=YYYY-MM-DD[&project=pid]: per goal the total and,
     for daily counters, every day of the period (days with nothing are 0). Default: the last 30 days."""

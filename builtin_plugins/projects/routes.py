@@ -6,10 +6,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 from quart import Blueprint, current_app
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
 from kernel.plugins import app_service
-from kernel.api import Answer, Schema, answers, body, object_id, page_of, paginate
+from kernel.api import Answer, PageQuery, Schema, answers, body, object_id, page_of, paginate
 from kernel.errors import forbidden
 from kernel.plugins import await_me_maybe
 from kernel.security import require_principal, require_user
@@ -79,6 +79,7 @@ def projects(app=None) -> ProjectService:
 @blueprint.get("/api/projects")
 @tag(["projects"])
 @answers(200, page_of(Project))
+@document_querystring(PageQuery)
 async def list_projects():
     """The projects the caller may see (an API key sees its own project)."""
     principal = await require_principal()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import StrictBool, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 from quart import Blueprint, Response, current_app, request
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
 from kernel.api import Answer, Schema, accepts, answers, body
 from kernel.errors import Refused, envelope, invalid
@@ -59,6 +59,11 @@ class LogPage(Answer):
     lines: list[str]
     nextOffset: int
     total: int
+
+
+class LogQuery(BaseModel):
+    offset: int = Field(0, ge=0, le=10**9)  # the first line
+    limit: int = Field(200, ge=1, le=MAX_LOG_PAGE)
 
 
 def runtime(app=None) -> Runtime:
@@ -149,6 +154,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 @blueprint.get("/api/projects/<pid>/runtime/logs")
 @tag(["runtime"])
 @answers(200, LogPage)
+@document_querystring(LogQuery)
 async def logs(pid: str):
     """?offset=0&limit=200 -> {lines, nextOffset, total}: lines [offset, offset+limit) of the run's log."""
     project, _ = await require_project(pid)

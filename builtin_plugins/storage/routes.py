@@ -8,12 +8,12 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import quote, unquote
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from quart import Blueprint, Response, current_app, request
 from quart.wrappers.response import ResponseBody
-from quart_schema import hide, tag
+from quart_schema import document_querystring, hide, tag
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from kernel.api import Answer, Schema, accepts, allow_body, answers, body, page_params
@@ -92,6 +92,29 @@ class Upload(Schema):
     file: list[bytes] = Field(json_schema_extra={"items": {"type": "string", "format": "binary"}})
 
 
+class PathQuery(BaseModel):
+    path: UserPath = ""  # relative to the project's storage root
+
+
+class FolderQuery(PathQuery):
+    page: int = Field(1, ge=1, le=1_000_000)
+    perPage: int = Field(100, ge=1)  # at most files.max_page
+    sort: Literal["name", "-name", "size", "-size", "modified", "-modified"] = "name"
+    search: str = ""
+
+
+class ContentQuery(PathQuery):
+    inline: str = ""  # 1: shown in the browser (an image, a PDF), not downloaded
+
+
+class ThumbQuery(PathQuery):
+    size: Annotated[str, StringConstraints(pattern=r"^\d{1,4}x\d{1,4}f?$")] = "100x100"  # WxH crop, Wx0/0xH keep the ratio, WxHf fit
+
+
+class UploadQuery(PathQuery):
+    overwrite: str = "true"  # false: a name that exists is a 409
+
+
 class Storage:
     """The app's storage: one Files per project (each keeps its usage measure) and the link keys."""
 
@@ -133,6 +156,7 @@ def query_path(name: str = "path") -> str:
 @blueprint.get("/api/projects/<pid>/storage")
 @tag(["storage"])
 @answers(200, Folder)
+@document_querystring(FolderQuery)
 async def list_folder(pid: str):
     """?path=dir&page=&perPage=&sort=name|size|modified (- for descending)&search= -> a page of
     {path, entries: [{name, path, type, size, mime, modified}], page, perPage, totalItems, totalPages}:
@@ -149,6 +173,7 @@ async def list_folder(pid: str):
 @blueprint.get("/api/projects/<pid>/storage/stat")
 @tag(["storage"])
 @answers(200, Entry)
+@document_querystring(PathQuery)
 async def stat(pid: str):
     """?path= -> one entry {name, path, type, size, mime, modified}."""
     _, files = await project_files(pid)
@@ -198,6 +223,7 @@ async def copy(pid: str, data: FromTo):
 @blueprint.delete("/api/projects/<pid>/storage")
 @tag(["storage"])
 @answers(204)
+@document_querystring(PathQuery)
 async def delete(pid: str):
     """?path= : delete a file, or a folder with everything in it."""
     _, files = await project_files(pid)
@@ -269,6 +295,7 @@ async def file_response(files: Files, path: str, attachment: bool) -> Response:
 @answers(200, media="*/*", description="The file")
 @answers(206, media="*/*", description="The range asked for")
 @answers(304, media=None, description="Not modified")
+@document_querystring(ContentQuery)
 async def download(pid: str):
     """?path=file[&inline=1] : the file, with its type, length, name and Range support."""
     _, files = await project_files(pid)
@@ -280,6 +307,7 @@ async def download(pid: str):
 @answers(200, Entry, description="Replaced")
 @answers(201, Entry, description="Created")
 @accepts("application/octet-stream", None, "the file's bytes")
+@document_querystring(PathQuery)
 async def save(pid: str):
     """?path=file : the raw body becomes the file (created, or replaced whole, atomically)."""
     _, files = await project_files(pid)
@@ -294,6 +322,7 @@ async def save(pid: str):
 @blueprint.get("/api/projects/<pid>/storage/thumb")
 @tag(["storage"])
 @answers(200, media="image/*")
+@document_querystring(ThumbQuery)
 async def thumbnail(pid: str):
     """?path=image&size=50x50 (crop), 50x0 / 0x50 (keep the ratio), 50x50f (fit inside)."""
     _, files = await project_files(pid)
@@ -308,6 +337,7 @@ async def thumbnail(pid: str):
 @tag(["storage"])
 @answers(201, Entries)
 @accepts("multipart/form-data", Upload, "one or more parts named file")
+@document_querystring(UploadQuery)
 async def upload(pid: str):
     """?path=dir[&overwrite=false] : multipart/form-data, one or more `file` fields; each lands in
     `dir` under its file name (a name with / lands in sub-folders). Streamed to disk; a file is
