@@ -61,6 +61,7 @@ def existing(path: str, known: dict) -> dict:
     values = dict(known)
     values["key"] = "scan" if "/files/" in path else "GREETING"
     values["name"] = "feature"  # a branch; for other {name}s a name that is not there is fine
+    values["path"] = "notes/a"  # a route of the running service (/bot-{pid}/{path})
     return values
 
 
