@@ -2,6 +2,8 @@
 
 `@body(Model)` both documents the request in the OpenAPI document (Quart-Schema) and validates
 it. It parses the body as JSON whatever the Content-Type says, so `curl -d '{...}'` works.
+`@answers(status, Model)` declares what a route answers (the document's response schemas come
+from these models, kernel/openapi.py); `@accepts(media)` a body that is not a JSON object.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, TypeVar
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from quart import Request as QuartRequest
 from quart import request
 from quart.asgi import ASGIHTTPConnection
@@ -23,6 +25,7 @@ from quart_schema import document_request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import Refused
+from .openapi import ACCEPTS, ANSWERS
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -116,6 +119,13 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Answer(BaseModel):
+    """Base of response models (`@answers`): a field the model does not name is not documented
+    (additionalProperties: false), so an answer that grows one fails the schema check."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 def fields_of(exc: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for error in exc.errors():
@@ -164,9 +174,52 @@ def body(model: type[M]) -> Callable:
     return decorator
 
 
+def answers(status: int | str, kind: Any = None, *, media: str | tuple[str, ...] | None = "application/json",
+            description: str = "") -> Callable:
+    """Declare one answer of the route for the OpenAPI document: its status and the pydantic
+    model (or type: `list[Item]`, `dict[str, Any]`) of its body. `media` other than JSON with no
+    `kind` is a file or text (several media types: a tuple; or one `answers` per media type
+    with its own kind); a 204 has no body. Errors need no declaring: every operation may
+    answer the envelope (kernel/openapi.py), unless the route declares its own "default"."""
+
+    def decorator(func: Callable) -> Callable:
+        medias = () if status == 204 or media is None or (kind is None and media == "application/json") else (
+            (media,) if isinstance(media, str) else tuple(media))
+        setattr(func, ANSWERS, [*getattr(func, ANSWERS, []), (status, kind, medias, description)])
+        return func
+
+    return decorator
+
+
+def accepts(media: str, kind: Any = None, description: str = "") -> Callable:
+    """Declare a request body that `@body` does not read: raw bytes (`application/octet-stream`),
+    an archive, a multipart upload (with a model of its parts), or JSON that a feature checks itself."""
+
+    def decorator(func: Callable) -> Callable:
+        setattr(func, ACCEPTS, (media, kind, description))
+        return func
+
+    return decorator
+
+
+_pages: dict[type, type] = {}
+
+
+def page_of(item: type[BaseModel]) -> type[BaseModel]:
+    """The model of a page of `item`s in the list envelope ({items, page, perPage, totalItems, totalPages})."""
+    if item not in _pages:
+        _pages[item] = create_model(
+            f"{item.__name__}Page", __base__=Answer, items=(list[item], ...), page=(int, ...), perPage=(int, ...),
+            totalItems=(int, ...), totalPages=(int, ...),
+        )
+    return _pages[item]
+
+
 class PageQuery(BaseModel):
-    page: int = 1
-    perPage: int = 30
+    """?page=&perPage= of a list; also its query parameters in the OpenAPI document (document_querystring)."""
+
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    perPage: int = Field(30, ge=1, le=MAX_PER_PAGE)
 
 
 def page_params() -> PageQuery:

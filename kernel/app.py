@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from quart import Quart
 from quart_schema import QuartSchema
-from quart_schema.openapi import OpenAPIProvider
 
 from .api import HTTPConnection, Request
 from .keepalive import WholeRequestFirst
 from .proxies import TrustedProxies, networks
+from .openapi import EnvelopeOpenAPIProvider
 from .db import Database
 from .errors import install_error_handlers
 from .plugins import PluginManager, await_me_maybe, build_plugin_manager, own_version
@@ -97,40 +97,3 @@ class AsgiRoutes:
                         return
                     break
         await self.quart_app(scope, receive, send)
-
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-            },
-        }
-    },
-}
-
-
-class EnvelopeOpenAPIProvider(OpenAPIProvider):
-    """Every operation gets a `default` response: the error envelope.
-
-    Why: Quart-Schema leaves `responses: {}` on routes without a documented response, and an
-    empty Responses Object is invalid OpenAPI (3.1 requires at least one entry).
-    """
-
-    def schema(self) -> dict:
-        spec = super().schema()
-        spec["components"]["schemas"].setdefault("Error", ERROR_SCHEMA)
-        default = {
-            "description": "An error in the envelope {error: {code, message, fields?}}",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-        for operations in spec["paths"].values():
-            for operation in operations.values():
-                operation.setdefault("responses", {}).setdefault("default", default)
-        return spec

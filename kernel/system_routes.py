@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
+from pydantic import ConfigDict
 from quart import Blueprint, current_app
 from quart_schema import tag
 
+from .api import Answer, answers
 from .db import DatabaseUnavailable
 from .errors import Refused
 from .plugins import describe_plugins, own_version, plugins_report
@@ -15,8 +17,32 @@ from .security import login_required
 blueprint = Blueprint("system", __name__)
 
 
+class Health(Answer):
+    status: str
+    version: str
+
+
+class Pong(Answer):
+    pong: bool
+
+
+class LoadedPlugin(Answer):
+    name: str
+    source: str
+    version: str
+    hooks: list[str]
+
+
+class LoadedPlugins(Answer):
+    """The loaded plugins; beside `items`, the lists plugins report (m3m_plugins_report: {key: [row]})."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": {"type": "array", "items": {"type": "object"}}})
+    items: list[LoadedPlugin]
+
+
 @blueprint.get("/api/health")
 @tag(["system"])
+@answers(200, Health)
 async def health():
     """Whether the server and its database answer."""
     try:
@@ -28,6 +54,7 @@ async def health():
 
 @blueprint.get("/api/ping")
 @tag(["system"])
+@answers(200, Pong)
 async def ping():
     """A bare JSON answer that touches nothing: liveness, and the baseline of `make bench`."""
     return {"pong": True}
@@ -35,6 +62,7 @@ async def ping():
 
 @blueprint.get("/api/plugins")
 @tag(["system"])
+@answers(200, LoadedPlugins)
 @login_required
 async def plugins():
     """The loaded plugins: name, source (builtin or installed), version and the hooks they
@@ -45,6 +73,7 @@ async def plugins():
 
 @blueprint.get("/api/docs")
 @tag(["system"])
+@answers(200, media="text/html")
 async def docs():
     """A readable page of the OpenAPI document, rendered here so it needs no CDN."""
     spec = current_app.extensions["QUART_SCHEMA"].openapi_provider.schema()

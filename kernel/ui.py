@@ -20,6 +20,7 @@ from quart import Quart, current_app, send_from_directory
 from quart_schema import hide, tag
 from werkzeug.routing import PathConverter
 
+from .api import Answer, answers
 from .plugins import own_version
 
 UI_DIST = Path(__file__).resolve().parent.parent / "ui" / "dist"
@@ -78,6 +79,12 @@ def with_ui_headers(response, cache_control: str):
     return response
 
 
+class UiConfig(Answer):
+    uri: str
+    version: str
+
+
+@answers(200, UiConfig)
 async def ui_config():
     """What the web UI needs before sign-in: the public address links use, and the version."""
     return {"uri": current_app.m3m.settings.server.uri, "version": own_version()}

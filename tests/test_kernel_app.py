@@ -146,9 +146,27 @@ def test_openapi_document_is_valid_and_lists_the_routes(client):
     assert "post" in spec["paths"]["/api/auth/login"]
     assert {"get", "post"} <= set(spec["paths"]["/api/users"])
     assert "/api/health" in spec["paths"]
-    assert not any(path == "/" or "ui_path" in path or "{path}" in path for path in spec["paths"])
+    assert not any(path == "/" or "ui_path" in path or path.startswith("/{path}") for path in spec["paths"])
     login_body = spec["paths"]["/api/auth/login"]["post"]["requestBody"]
     assert "application/json" in login_body["content"]
+
+
+def test_openapi_document_says_what_every_operation_answers(client):
+    """Each operation declares its answers (kernel.api.answers), not only the error envelope;
+    a route's own `default` (the services' pattern) is its declared answer."""
+    spec = client.get("/api/openapi.json").json()
+    error = {"$ref": "#/components/schemas/Error"}
+    undeclared = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            default = responses.get("default", {}).get("content", {}).get("application/json", {}).get("schema")
+            if set(responses) == {"default"} and default == error:
+                undeclared.append(f"{method.upper()} {path}")
+    assert undeclared == []
+    assert spec["paths"]["/bot-{pid}/{path}"]["post"]["responses"]["default"]["content"]["*/*"]
+    user = spec["components"]["schemas"]["User"]
+    assert user["additionalProperties"] is False and "permissions" in user["required"]
 
 
 def test_docs_page_lists_the_routes(client):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationError
 from quart import Blueprint, request
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
-from kernel.api import Schema, page_params, validation_error
+from kernel.api import Answer, Schema, answers, page_of, page_params, validation_error
 from kernel.errors import forbidden
 from kernel.plugins import app_service
 from kernel.security import require_user
@@ -30,6 +30,35 @@ class AuditQuery(Schema):
     until: datetime | date | None = Field(default=None, alias="to")
     page: int | None = None
     perPage: int | None = None
+
+
+class Actor(Answer):
+    kind: str  # user, api_key, or anonymous (a sign-in that failed)
+    id: str | None = None
+    email: str | None = None
+
+
+class ProjectRef(Answer):
+    id: str
+    slug: str | None
+
+
+class AuditEntry(Answer):
+    id: str
+    time: str
+    actor: Actor | None
+    ip: str | None
+    action: str | None  # the route's endpoint, e.g. auth.update_user
+    method: str | None
+    path: str | None
+    route: str | None
+    status: int | None
+    project: ProjectRef | None
+    target: Any  # what was changed: an id, a key, a path...
+    query: dict[str, Any]
+    request: Any  # the body sent, secrets redacted, large values as their size and hash
+    before: Any
+    after: Any
 
 
 def audit(app=None) -> AuditService:
@@ -81,6 +110,8 @@ async def _page(filter: dict) -> dict:
 
 @blueprint.get("/api/audit")
 @tag(["audit"])
+@answers(200, page_of(AuditEntry))
+@document_querystring(AuditQuery)
 async def list_audit():
     """The audit log, newest first (root and users with manageUsers). Filters: actor (user id),
     project (project id), action (e.g. `auth.update_user`, or `auth.` for all of a plugin),
@@ -93,6 +124,8 @@ async def list_audit():
 
 @blueprint.get("/api/projects/<pid>/audit")
 @tag(["audit"])
+@answers(200, page_of(AuditEntry))
+@document_querystring(AuditQuery)
 async def list_project_audit(pid: str):
     """The audit log of one project, for its members (same filters as /api/audit)."""
     project, _ = await require_project(pid, settings=True)

@@ -8,9 +8,9 @@ from typing import Annotated
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import Field, StringConstraints
 from quart import Blueprint, current_app, request, send_file
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
-from kernel.api import Schema, body, object_id, paginate
+from kernel.api import Answer, PageQuery, Schema, accepts, answers, body, object_id, page_of, paginate
 from kernel.errors import Refused, envelope, forbidden, invalid, not_found
 from kernel.plugins import app_service, await_me_maybe
 from kernel.security import Principal, require_user
@@ -64,6 +64,37 @@ class UserPatch(Schema):
     password: Annotated[str, StringConstraints(max_length=256)] | None = None
     name: Name | None = None
     permissions: Permissions | None = None
+
+
+class UserPermissions(Answer):
+    createProjects: bool
+    manageUsers: bool
+    projects: list[str]
+
+
+class User(Answer):
+    id: str
+    email: str
+    name: str
+    avatar: str | None
+    isRoot: bool
+    blocked: bool
+    permissions: UserPermissions
+    created: str | None
+    updated: str | None
+
+
+class SignedIn(Answer):
+    token: str
+    user: User
+
+
+class Setup(Answer):
+    hasUsers: bool
+
+
+class AvatarUpload(Schema):
+    file: bytes = Field(json_schema_extra={"format": "binary"})
 
 
 def _make_service(app) -> UserService:
@@ -132,6 +163,7 @@ async def apply(uid, changes: dict) -> dict:
 
 @blueprint.post("/api/auth/login")
 @tag(["auth"])
+@answers(200, SignedIn)
 @body(LoginIn)
 async def login(data: LoginIn):
     """Exchange email and password for a JWT. Repeated failures are answered more slowly, then
@@ -155,6 +187,7 @@ async def login(data: LoginIn):
 
 @blueprint.get("/api/auth/setup")
 @tag(["auth"])
+@answers(200, Setup)
 async def setup():
     """Public: whether any user exists yet (the web UI shows its first-run page while none does)."""
     return {"hasUsers": await users().users.find_one({}, {"_id": 1}) is not None}
@@ -162,6 +195,7 @@ async def setup():
 
 @blueprint.get("/api/auth/me")
 @tag(["auth"])
+@answers(200, User)
 async def me():
     """The signed-in user."""
     principal = await require_user()
@@ -170,6 +204,7 @@ async def me():
 
 @blueprint.patch("/api/auth/me")
 @tag(["auth"])
+@answers(200, User)
 @body(MeIn)
 async def update_me(data: MeIn):
     """Change your own name."""
@@ -179,6 +214,7 @@ async def update_me(data: MeIn):
 
 @blueprint.post("/api/auth/me/password")
 @tag(["auth"])
+@answers(200, SignedIn)
 @body(PasswordIn)
 async def change_password(data: PasswordIn):
     """Change your own password (the current one is required); returns a fresh token."""
@@ -195,6 +231,8 @@ async def change_password(data: PasswordIn):
 
 @blueprint.put("/api/auth/me/avatar")
 @tag(["auth"])
+@answers(200, User)
+@accepts("multipart/form-data", AvatarUpload, "the image as the part `file`")
 async def upload_avatar():
     """Upload your avatar (multipart field `file`: PNG, JPEG, GIF or WEBP); stored as a 256px PNG."""
     principal = await require_user()
@@ -232,6 +270,7 @@ async def upload_avatar():
 
 @blueprint.delete("/api/auth/me/avatar")
 @tag(["auth"])
+@answers(200, User)
 async def delete_avatar():
     """Remove your avatar."""
     principal = await require_user()
@@ -241,6 +280,7 @@ async def delete_avatar():
 
 @blueprint.get("/api/users/<uid>/avatar")
 @tag(["users"])
+@answers(200, media="image/png")
 async def get_avatar(uid: str):
     """A user's avatar image (public, so that <img> tags need no token)."""
     path = users().avatars / f"{object_id(uid, 'avatar')}.png"
@@ -254,6 +294,8 @@ async def get_avatar(uid: str):
 
 @blueprint.get("/api/users")
 @tag(["users"])
+@answers(200, page_of(User))
+@document_querystring(PageQuery)
 async def list_users():
     """All users, paginated (needs manageUsers)."""
     principal = await require_user()
@@ -265,6 +307,7 @@ async def list_users():
 
 @blueprint.post("/api/users")
 @tag(["users"])
+@answers(201, User)
 @body(UserIn)
 async def create_user(data: UserIn):
     """Add an admin with chosen permissions (needs manageUsers)."""
@@ -284,6 +327,7 @@ async def create_user(data: UserIn):
 
 @blueprint.get("/api/users/<uid>")
 @tag(["users"])
+@answers(200, User)
 async def get_user(uid: str):
     """One user: yourself, or anyone with manageUsers."""
     principal = await require_user()
@@ -297,6 +341,7 @@ async def get_user(uid: str):
 
 @blueprint.patch("/api/users/<uid>")
 @tag(["users"])
+@answers(200, User)
 @body(UserPatch)
 async def update_user(uid: str, data: UserPatch):
     """Edit a user's email, name, password or permissions (needs manageUsers; root only by root)."""
@@ -310,6 +355,7 @@ async def update_user(uid: str, data: UserPatch):
 
 @blueprint.delete("/api/users/<uid>")
 @tag(["users"])
+@answers(204)
 async def delete_user(uid: str):
     """Delete a user (needs manageUsers; never the root user, never yourself)."""
     principal = await require_user()
@@ -323,6 +369,7 @@ async def delete_user(uid: str):
 
 @blueprint.post("/api/users/<uid>/block")
 @tag(["users"])
+@answers(200, User)
 async def block_user(uid: str):
     """Block a user: their tokens stop working at once (never the root user, never yourself)."""
     principal = await require_user()
@@ -332,6 +379,7 @@ async def block_user(uid: str):
 
 @blueprint.post("/api/users/<uid>/unblock")
 @tag(["users"])
+@answers(200, User)
 async def unblock_user(uid: str):
     """Unblock a user."""
     principal = await require_user()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from quart import Blueprint, send_file
 from quart_schema import tag
 
+from kernel.api import Answer, answers
 from kernel.errors import forbidden, not_found
 from kernel.plugins import app_service
 from kernel.security import require_user
@@ -13,6 +14,25 @@ from .pause import Pause
 from .service import Backups
 
 blueprint = Blueprint("backup", __name__)
+
+
+class Totals(Answer):
+    collections: int
+    documents: int
+    files: int
+    bytes: int
+
+
+class Backup(Answer):
+    name: str
+    created: str
+    size: int  # bytes of the archive
+    m3mVersion: str
+    totals: Totals
+
+
+class BackupList(Answer):
+    items: list[Backup]
 
 
 def backups(app=None) -> Backups:
@@ -31,6 +51,7 @@ async def require_root():
 
 @blueprint.post("/api/backups")
 @tag(["backups"])
+@answers(201, Backup)
 async def create_backup():
     """Make a backup now (the database and the storage tree; changes wait while it is made)."""
     await require_root()
@@ -39,6 +60,7 @@ async def create_backup():
 
 @blueprint.get("/api/backups")
 @tag(["backups"])
+@answers(200, BackupList)
 async def list_backups():
     """The backups kept in backup.path, newest first."""
     await require_root()
@@ -47,6 +69,7 @@ async def list_backups():
 
 @blueprint.get("/api/backups/<name>")
 @tag(["backups"])
+@answers(200, media="application/gzip")
 async def download_backup(name: str):
     """Download a backup (.tar.gz)."""
     await require_root()
@@ -58,6 +81,7 @@ async def download_backup(name: str):
 
 @blueprint.delete("/api/backups/<name>")
 @tag(["backups"])
+@answers(204)
 async def delete_backup(name: str):
     """Delete a backup."""
     await require_root()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, jsonify, request
-from quart_schema import tag
+from typing import Any, Literal
 
-from kernel.api import allow_body, body, load_model, read_json
+from pydantic import BaseModel, ConfigDict, Field
+from quart import Blueprint, Response, jsonify, request
+from quart_schema import document_querystring, tag
+
+from kernel.api import Answer, accepts, allow_body, answers, body, load_model, read_json
 from kernel.errors import Refused
 from kernel.plugins import app_service, await_me_maybe
 from kernel.tenancy import require_project
@@ -13,10 +16,71 @@ from kernel.tenancy import require_project
 from . import bulk
 from . import files as stored_files
 from .events import Events
-from .models import ModelIn, ModelPatch, check_definition
+from .models import FieldIn, FormIn, ModelIn, ModelPatch, TableIn, check_definition
 from .store import Models, public_model
 
 blueprint = Blueprint("datastore", __name__)
+
+
+class DataModel(Answer):
+    """A model of the data store: its definition as it was checked (the request's parts), and its id and times."""
+
+    id: str
+    name: str
+    slug: str
+    fields: list[FieldIn]
+    table: TableIn
+    form: FormIn
+    created: str
+    updated: str
+
+
+class Record(BaseModel):
+    """A record: `id`, `created`, `updated`, `revision` and the model's own fields (docs/datastore.md)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+
+
+class RecordPage(Answer):
+    items: list[Record]
+    page: int
+    perPage: int
+    totalItems: int  # -1 with skipTotal
+    totalPages: int
+
+
+class BatchIn(BaseModel):
+    requests: list[dict[str, Any]]  # {action: create|update|delete, id?, data?, revision?}, checked by bulk.batch
+
+
+class BatchResults(Answer):
+    results: list[Record | None]  # in the order of the requests; null for a delete
+
+
+class ImportedRecords(Answer):
+    created: int
+
+
+class FileParts(BaseModel):
+    file: list[bytes] = Field(json_schema_extra={"items": {"type": "string", "format": "binary"}})
+
+
+class RecordQuery(BaseModel):
+    expand: str = ""  # Ref fields to replace by their records, comma-separated
+    fields: str = ""  # the fields to answer, comma-separated
+
+
+class RecordListQuery(RecordQuery):
+    filter: str = ""  # PocketBase's grammar: title ~ "abc" && count > 3
+    sort: str = ""  # -created,title
+    page: int = Field(1, ge=1, le=1_000_000)
+    perPage: int = Field(30, ge=1)  # the model's pageSize by default; at most datastore.max_per_page
+    skipTotal: str = ""  # 1, true or yes: no totals (both -1), which is faster
+
+
+class FormatQuery(BaseModel):
+    format: Literal["json", "csv"] = "json"
 
 
 def models(app=None) -> Models:
@@ -76,6 +140,7 @@ def with_etag(record: dict, status: int = 200):
 
 @blueprint.get("/api/projects/<pid>/models")
 @tag(["datastore"])
+@answers(200, list[DataModel])
 async def list_models(pid: str):
     """The project's models, by name."""
     project, _ = await require_project(pid)
@@ -84,6 +149,7 @@ async def list_models(pid: str):
 
 @blueprint.post("/api/projects/<pid>/models")
 @tag(["datastore"])
+@answers(201, DataModel)
 @body(ModelIn)
 async def create_model(pid: str, data: ModelIn):
     """A new model: fields, table and form configs are checked together (422 names the place)."""
@@ -94,6 +160,7 @@ async def create_model(pid: str, data: ModelIn):
 
 @blueprint.get("/api/projects/<pid>/models/<ref>")
 @tag(["datastore"])
+@answers(200, DataModel)
 async def get_model(pid: str, ref: str):
     _, model = await project_model(pid, ref)
     return public_model(model)
@@ -101,6 +168,7 @@ async def get_model(pid: str, ref: str):
 
 @blueprint.patch("/api/projects/<pid>/models/<ref>")
 @tag(["datastore"])
+@answers(200, DataModel)
 @body(ModelPatch)
 async def update_model(pid: str, ref: str, data: ModelPatch):
     """Change a model; its records follow (added fields get their default, removed ones go,
@@ -116,6 +184,7 @@ async def update_model(pid: str, ref: str, data: ModelPatch):
 
 @blueprint.delete("/api/projects/<pid>/models/<ref>")
 @tag(["datastore"])
+@answers(204)
 async def delete_model(pid: str, ref: str):
     """Delete a model and its records; refused (409) while another model's ref points at it."""
     project, model = await project_model(pid, ref)
@@ -128,6 +197,8 @@ async def delete_model(pid: str, ref: str):
 
 @blueprint.get("/api/projects/<pid>/models/<ref>/records")
 @tag(["datastore"])
+@answers(200, RecordPage)
+@document_querystring(RecordListQuery)
 async def list_records(pid: str, ref: str):
     """?filter=&sort=&page=&perPage=&skipTotal=&expand=&fields= (PocketBase's grammar)."""
     project, model = await project_model(pid, ref)
@@ -145,6 +216,8 @@ async def list_records(pid: str, ref: str):
 
 @blueprint.post("/api/projects/<pid>/models/<ref>/records")
 @tag(["datastore"])
+@answers(201, Record)
+@accepts("application/json", dict[str, Any], "the record's fields (checked against the model)")
 async def create_record(pid: str, ref: str):
     """A new record; every field is checked at once (422 with `error.fields` = {key: {code, message}})."""
     project, model = await project_model(pid, ref)
@@ -153,6 +226,8 @@ async def create_record(pid: str, ref: str):
 
 @blueprint.get("/api/projects/<pid>/models/<ref>/records/<rid>")
 @tag(["datastore"])
+@answers(200, Record)
+@document_querystring(RecordQuery)
 async def get_record(pid: str, ref: str, rid: str):
     project, model = await project_model(pid, ref)
     record = await models().records(project["id"]).get(model, rid, request.args.get("expand", ""), request.args.get("fields", ""))
@@ -161,6 +236,8 @@ async def get_record(pid: str, ref: str, rid: str):
 
 @blueprint.patch("/api/projects/<pid>/models/<ref>/records/<rid>")
 @tag(["datastore"])
+@answers(200, Record)
+@accepts("application/json", dict[str, Any], "the fields to change (and `revision`, for a write that must not be stale)")
 async def update_record(pid: str, ref: str, rid: str):
     """Change some fields; `If-Match: "<revision>"` (or `revision` in the body) makes a stale write a 409."""
     project, model = await project_model(pid, ref)
@@ -169,6 +246,7 @@ async def update_record(pid: str, ref: str, rid: str):
 
 @blueprint.delete("/api/projects/<pid>/models/<ref>/records/<rid>")
 @tag(["datastore"])
+@answers(204)
 async def delete_record(pid: str, ref: str, rid: str):
     project, model = await project_model(pid, ref)
     await models().records(project["id"]).delete(model, rid)
@@ -177,6 +255,8 @@ async def delete_record(pid: str, ref: str, rid: str):
 
 @blueprint.post("/api/projects/<pid>/models/<ref>/records/batch")
 @tag(["datastore"])
+@answers(200, BatchResults)
+@accepts("application/json", BatchIn)
 async def batch_records(pid: str, ref: str):
     """{requests: [{action: create|update|delete, id?, data?, revision?}]}: every request is checked
     first (a 422 names them as `{index}.{key}`), then applied; a write failing after that undoes the
@@ -190,6 +270,7 @@ async def batch_records(pid: str, ref: str):
 
 @blueprint.get("/api/projects/<pid>/models/<ref>/records/events")
 @tag(["datastore"])
+@answers(200, media="text/event-stream")
 async def record_events(pid: str, ref: str):
     """Server-sent events `create` / `update` / `delete` with `{action, record}` (this server's writes)."""
     _, model = await project_model(pid, ref)
@@ -202,20 +283,26 @@ async def record_events(pid: str, ref: str):
 
 @blueprint.get("/api/projects/<pid>/models/<ref>/records/export")
 @tag(["datastore"])
+@answers(200, list[Record], media="application/json", description="Every record: a JSON array (?format=json), or CSV")
+@answers(200, media="text/csv")
+@document_querystring(FormatQuery)
 async def export_records(pid: str, ref: str):
     """Every record, `?format=json` (an array) or `csv` (lists and documents as JSON in the cell)."""
     project, model = await project_model(pid, ref)
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise Refused(400, "format: json or csv", fields={"format": "json or csv"})
-    text, mimetype = await bulk.export(models().records(project["id"]), model, fmt)
-    response = Response(text, mimetype=mimetype)
+    text, content_type = await bulk.export(models().records(project["id"]), model, fmt)
+    response = Response(text, content_type=content_type)  # (mimetype= would add a second charset)
     response.headers["Content-Disposition"] = f'attachment; filename="{model["slug"]}.{fmt}"'
     return response
 
 
 @blueprint.post("/api/projects/<pid>/models/<ref>/records/import")
 @tag(["datastore"])
+@answers(201, ImportedRecords)
+@accepts("application/json", list[dict[str, Any]], "a JSON array of records, or CSV with ?format=csv (text/csv)")
+@document_querystring(FormatQuery)
 async def import_records(pid: str, ref: str):
     """A JSON array or CSV (`?format=`, else from Content-Type) through the same validation; any
     refused row is a 422 listing every one (`{row}.{key}`), and nothing is written."""
@@ -249,6 +336,8 @@ async def file_field(pid: str, ref: str, rid: str, key: str):
 
 @blueprint.post("/api/projects/<pid>/models/<ref>/records/<rid>/files/<key>")
 @tag(["datastore"])
+@answers(200, Record)
+@accepts("multipart/form-data", FileParts, "one or more parts named file")
 async def upload_files(pid: str, ref: str, rid: str, key: str):
     """Multipart `file` parts into a file field: a single-file field's file is replaced, a
     multi-file field's are added (up to maxSelect). Checked: maxSize, mimeTypes (by name)."""
@@ -291,6 +380,7 @@ async def upload_files(pid: str, ref: str, rid: str, key: str):
 
 @blueprint.get("/api/projects/<pid>/models/<ref>/records/<rid>/files/<key>/<name>")
 @tag(["datastore"])
+@answers(200, media="*/*", description="The file")
 async def download_file(pid: str, ref: str, rid: str, key: str, name: str):
     """One file of a record (an attachment, images inline; never a live page of this origin)."""
     model, field, records, doc = await file_field(pid, ref, rid, key)

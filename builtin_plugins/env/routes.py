@@ -8,7 +8,7 @@ from quart import Blueprint
 from quart_schema import tag
 
 from kernel.plugins import app_service
-from kernel.api import Schema, body
+from kernel.api import Answer, Schema, answers, body
 from kernel.errors import invalid, not_found
 from kernel.tenancy import require_project
 
@@ -20,6 +20,13 @@ blueprint = Blueprint("env", __name__)
 class VariableIn(Schema):
     type: Literal["string", "text", "json", "integer", "float", "boolean"]
     value: Any
+
+
+class Variable(Answer):
+    key: str
+    type: Literal["string", "text", "json", "integer", "float", "boolean"]
+    value: Any
+    updated: str | None
 
 
 def env(app=None) -> EnvService:
@@ -34,6 +41,7 @@ def check_key(key: str) -> str:
 
 @blueprint.get("/api/projects/<pid>/env")
 @tag(["env"])
+@answers(200, list[Variable])
 async def list_env(pid: str):
     """The project's variables: [{key, type, value}]."""
     project, _ = await require_project(pid)
@@ -42,6 +50,7 @@ async def list_env(pid: str):
 
 @blueprint.put("/api/projects/<pid>/env/<key>")
 @tag(["env"])
+@answers(200, Variable)
 @body(VariableIn)
 async def put_env(pid: str, key: str, data: VariableIn):
     """Create or replace a variable; a value that does not fit its type is a 422."""
@@ -56,6 +65,7 @@ async def put_env(pid: str, key: str, data: VariableIn):
 
 @blueprint.delete("/api/projects/<pid>/env/<key>")
 @tag(["env"])
+@answers(204)
 async def delete_env(pid: str, key: str):
     project, _ = await require_project(pid)
     if not await env().delete(project["id"], key):

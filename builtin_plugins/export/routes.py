@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Annotated
+
+from pydantic import BaseModel, StringConstraints
 
 from quart import Blueprint, Response, current_app, request
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
-from kernel.api import allow_body
+from kernel.api import Answer, accepts, allow_body, answers
 from kernel.errors import Refused, forbidden, invalid
 from kernel.security import require_user
 from kernel.tenancy import require_project, resolve_project
@@ -19,8 +22,19 @@ blueprint = Blueprint("export", __name__)
 SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
 
+class ImportedProject(Answer):
+    id: str
+    slug: str
+    name: str | None
+
+
+class ImportQuery(BaseModel):
+    slug: Annotated[str, StringConstraints(pattern=SLUG)] | None = None  # 409 when taken; default: its own, or a free variant
+
+
 @blueprint.get("/api/projects/<pid>/export")
 @tag(["projects"])
+@answers(200, media="application/gzip")
 async def export(pid: str):
     """Download the project as one archive: settings, env, goals, branches, releases, runtime
     state, files, and whatever other plugins keep per project. Not the API key (see manifest)."""
@@ -43,6 +57,9 @@ async def export(pid: str):
 
 @blueprint.post("/api/projects/import")
 @tag(["projects"])
+@answers(201, ImportedProject)
+@accepts("application/gzip", None, "the exported archive (.tar.gz)")
+@document_querystring(ImportQuery)
 async def import_():
     """Import an exported project (the archive as the raw body). It gets a new id; its slug, or a
     free variant on a clash (`?slug=` chooses one: 409 when taken); the importer is its member."""

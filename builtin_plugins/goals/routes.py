@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from quart import Blueprint, request
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
-from kernel.api import Schema, body, object_id
+from kernel.api import Answer, Schema, answers, body, object_id
 from builtin_plugins.projects.colors import check_color
 from kernel.errors import forbidden, invalid, not_found
 from kernel.plugins import app_service
@@ -56,6 +57,54 @@ class IncrementIn(Schema):
     value: int = 1  # GoalService checks the step (check_step)
 
 
+class Goal(Answer):
+    id: str
+    name: str
+    key: str
+    slug: str
+    color: str | None
+    type: GoalType
+    description: str
+    projectRef: str | None
+    allowedProjects: list[str]
+    created: str | None
+    updated: str | None
+
+
+class Goals(Answer):
+    items: list[Goal]
+
+
+class Counted(Answer):
+    goal: str
+    value: int
+
+
+class Day(Answer):
+    date: str
+    value: int
+
+
+class GoalStatistics(Goal):
+    total: int
+    daily: list[Day] | None = None  # daily counters only
+
+
+class Statistics(Answer):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: str = Field(alias="from")
+    to: str
+    items: list[GoalStatistics]
+
+
+class StatisticsQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    goals: Annotated[str, StringConstraints(min_length=1)]  # slugs, comma-separated (at most 50)
+    from_: date | None = Field(None, alias="from")  # default: 30 days before `to`
+    to: date | None = None  # default: today
+    project: str | None = None  # only this project's counts (an id or slug)
+
+
 def goals(app=None) -> GoalService:
     return app_service("m3m.goals", lambda app: GoalService(app.m3m.db), app)
 
@@ -84,6 +133,7 @@ async def require_root():
 
 @blueprint.get("/api/goals")
 @tag(["goals"])
+@answers(200, Goals)
 async def list_global_goals():
     """Global goals (any signed-in user)."""
     await require_user()
@@ -92,6 +142,7 @@ async def list_global_goals():
 
 @blueprint.post("/api/goals")
 @tag(["goals"])
+@answers(201, Goal)
 @body(GlobalGoalIn)
 async def create_global_goal(data: GlobalGoalIn):
     """Create a global goal with the projects allowed to write to it (root only)."""
@@ -104,6 +155,7 @@ async def create_global_goal(data: GlobalGoalIn):
 
 @blueprint.get("/api/goals/<gid>")
 @tag(["goals"])
+@answers(200, Goal)
 async def get_global_goal(gid: str):
     await require_user()
     doc = await goals().get(object_id(gid, "goal"), None)
@@ -114,6 +166,7 @@ async def get_global_goal(gid: str):
 
 @blueprint.patch("/api/goals/<gid>")
 @tag(["goals"])
+@answers(200, Goal)
 @body(GlobalGoalPatch)
 async def update_global_goal(gid: str, data: GlobalGoalPatch):
     await require_root()
@@ -125,6 +178,7 @@ async def update_global_goal(gid: str, data: GlobalGoalPatch):
 
 @blueprint.delete("/api/goals/<gid>")
 @tag(["goals"])
+@answers(204)
 async def delete_global_goal(gid: str):
     await require_root()
     return await _delete(gid, None)
@@ -135,6 +189,7 @@ async def delete_global_goal(gid: str):
 
 @blueprint.get("/api/projects/<pid>/goals")
 @tag(["goals"])
+@answers(200, Goals)
 async def list_project_goals(pid: str):
     """The project's own goals."""
     project, _ = await require_project(pid)
@@ -143,6 +198,7 @@ async def list_project_goals(pid: str):
 
 @blueprint.post("/api/projects/<pid>/goals")
 @tag(["goals"])
+@answers(201, Goal)
 @body(GoalIn)
 async def create_project_goal(pid: str, data: GoalIn):
     """Create a goal of the project; its slug becomes {project-slug}-{slug}."""
@@ -153,6 +209,7 @@ async def create_project_goal(pid: str, data: GoalIn):
 
 @blueprint.get("/api/projects/<pid>/goals/<gid>")
 @tag(["goals"])
+@answers(200, Goal)
 async def get_project_goal(pid: str, gid: str):
     project, _ = await require_project(pid)
     doc = await goals().get(object_id(gid, "goal"), project["id"])
@@ -163,6 +220,7 @@ async def get_project_goal(pid: str, gid: str):
 
 @blueprint.patch("/api/projects/<pid>/goals/<gid>")
 @tag(["goals"])
+@answers(200, Goal)
 @body(GoalPatch)
 async def update_project_goal(pid: str, gid: str, data: GoalPatch):
     project, _ = await require_project(pid)
@@ -171,6 +229,7 @@ async def update_project_goal(pid: str, gid: str, data: GoalPatch):
 
 @blueprint.delete("/api/projects/<pid>/goals/<gid>")
 @tag(["goals"])
+@answers(204)
 async def delete_project_goal(pid: str, gid: str):
     project, _ = await require_project(pid)
     return await _delete(gid, project["id"])
@@ -178,6 +237,7 @@ async def delete_project_goal(pid: str, gid: str):
 
 @blueprint.post("/api/projects/<pid>/goals/<goal>/increment")
 @tag(["goals"])
+@answers(200, Counted)
 @body(IncrementIn)
 async def increment_goal(pid: str, goal: str, data: IncrementIn):
     """Count for the project: `goal` is a goal id, the project's own key, or a global goal's slug
@@ -224,6 +284,8 @@ async def _goal_by_slug(slug: str, principal) -> tuple[dict, dict | None] | None
 
 @blueprint.get("/api/goals/stats")
 @tag(["goals"])
+@answers(200, Statistics)
+@document_querystring(StatisticsQuery)
 async def statistics():
     """?goals=slug1,slug2&from=YYYY-MM-DD&to=YYYY-MM-DD[&project=pid]: per goal the total and,
     for daily counters, every day of the period (days with nothing are 0). Default: the last 30 days."""

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from quart import Blueprint, current_app
 from quart_schema import tag
 
-from kernel.api import Schema, body
+from kernel.api import Answer, Schema, answers, body
 from kernel.errors import Refused, conflict, invalid, not_found
 from kernel.plugins import app_service, first_result, hook_results
 from kernel.tenancy import require_project
@@ -63,6 +63,55 @@ class ReleaseIn(Schema):
     tags: list[Tag] = Field(default_factory=list, max_length=len(TAGS))
 
 
+class Branch(Answer):
+    name: str
+    base: dict[str, str] | None  # {release} or {branch} it was made from
+    size: int  # bytes of its code
+    created: str | None
+    updated: str | None
+    code: str
+
+
+class BranchSummary(Answer):
+    name: str
+    base: dict[str, str] | None
+    size: int
+    created: str | None
+    updated: str | None
+
+
+class Author(Answer):
+    id: str | None
+    email: str | None
+    name: str | None
+
+
+class ReleaseSummary(Answer):
+    version: str
+    branch: str
+    comment: str
+    tags: list[Tag]
+    author: Author | None
+    created: str | None
+    active: bool
+
+
+class Release(ReleaseSummary):
+    code: str
+
+
+class Overview(Answer):
+    branches: list[BranchSummary]
+    releases: list[ReleaseSummary]
+    activeRelease: str | None
+    running: bool
+
+
+class Template(Answer):
+    code: str
+    branch: str
+
+
 def pipeline(app=None) -> PipelineService:
     return app_service("m3m.pipeline", lambda app: PipelineService(app.m3m.db), app)
 
@@ -85,6 +134,7 @@ def check_size(code: str) -> str:
 
 @blueprint.get("/api/projects/<pid>/pipeline")
 @tag(["pipeline"])
+@answers(200, Overview)
 async def overview(pid: str):
     """Branches, releases (newest first), the active release and whether it runs."""
     project, _ = await require_project(pid)
@@ -101,6 +151,7 @@ async def overview(pid: str):
 
 @blueprint.get("/api/projects/<pid>/pipeline/template")
 @tag(["pipeline"])
+@answers(200, Template)
 async def template(pid: str):
     """The starter code the editor shows while a project has no branch."""
     await require_project(pid)
@@ -109,6 +160,7 @@ async def template(pid: str):
 
 @blueprint.get("/api/projects/<pid>/pipeline/branches/<name>")
 @tag(["pipeline"])
+@answers(200, Branch)
 async def get_branch(pid: str, name: str):
     project, _ = await require_project(pid)
     doc = await pipeline().branch(project["id"], name)
@@ -119,6 +171,8 @@ async def get_branch(pid: str, name: str):
 
 @blueprint.put("/api/projects/<pid>/pipeline/branches/<name>")
 @tag(["pipeline"])
+@answers(200, Branch, description="Saved")
+@answers(201, Branch, description="Created")
 @body(CodeIn)
 async def save_branch(pid: str, name: str, data: CodeIn):
     """Save the draft; creates the branch if it is new (the first save makes "develop")."""
@@ -133,6 +187,7 @@ async def save_branch(pid: str, name: str, data: CodeIn):
 
 @blueprint.post("/api/projects/<pid>/pipeline/branches")
 @tag(["pipeline"])
+@answers(201, Branch)
 @body(BranchIn)
 async def create_branch(pid: str, data: BranchIn):
     """A new branch from a release or from another branch."""
@@ -143,6 +198,7 @@ async def create_branch(pid: str, data: BranchIn):
 
 @blueprint.post("/api/projects/<pid>/pipeline/branches/<name>/reset")
 @tag(["pipeline"])
+@answers(200, Branch)
 @body(Source)
 async def reset_branch(pid: str, name: str, data: Source):
     """Replace the branch's draft with a release's or another branch's code."""
@@ -152,6 +208,7 @@ async def reset_branch(pid: str, name: str, data: Source):
 
 @blueprint.delete("/api/projects/<pid>/pipeline/branches/<name>")
 @tag(["pipeline"])
+@answers(204)
 async def delete_branch(pid: str, name: str):
     """Delete a branch, never the last one."""
     project, _ = await require_project(pid)
@@ -161,6 +218,7 @@ async def delete_branch(pid: str, name: str):
 
 @blueprint.post("/api/projects/<pid>/pipeline/releases")
 @tag(["pipeline"])
+@answers(201, Release)
 @body(ReleaseIn)
 async def create_release(pid: str, data: ReleaseIn):
     """Release a branch's code: the first release is 1.0, then a minor or major bump."""
@@ -179,6 +237,7 @@ async def create_release(pid: str, data: ReleaseIn):
 
 @blueprint.get("/api/projects/<pid>/pipeline/releases/<version>")
 @tag(["pipeline"])
+@answers(200, Release)
 async def get_release(pid: str, version: str):
     project, _ = await require_project(pid)
     doc = await pipeline().release(project["id"], version) if parse_version(version) else None
@@ -189,6 +248,7 @@ async def get_release(pid: str, version: str):
 
 @blueprint.delete("/api/projects/<pid>/pipeline/releases/<version>")
 @tag(["pipeline"])
+@answers(204)
 async def delete_release(pid: str, version: str):
     """Delete a release; not the active one while the service runs (409)."""
     project, _ = await require_project(pid)

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 from quart import Blueprint, current_app
-from quart_schema import tag
+from quart_schema import document_querystring, tag
 
 from kernel.plugins import app_service
-from kernel.api import Schema, body, object_id, paginate
+from kernel.api import Answer, PageQuery, Schema, answers, body, object_id, page_of, paginate
 from kernel.errors import forbidden
 from kernel.plugins import await_me_maybe
 from kernel.security import require_principal, require_user
@@ -43,12 +43,43 @@ class MembersIn(Schema):
     members: list[UserId] = Field(max_length=10000)
 
 
+class Project(Answer):
+    id: str
+    name: str
+    slug: str
+    color: str | None
+    members: list[str]
+    hasApiKey: bool
+    createdBy: str | None
+    created: str | None
+    updated: str | None
+
+
+class Members(Answer):
+    members: list[str]
+
+
+class ApiKey(Answer):
+    apiKey: str
+
+
+class NamedColor(Answer):
+    name: str
+    hex: str
+
+
+class Colors(Answer):
+    items: list[NamedColor]
+
+
 def projects(app=None) -> ProjectService:
     return app_service("m3m.projects", lambda app: ProjectService(app.m3m.db), app)
 
 
 @blueprint.get("/api/projects")
 @tag(["projects"])
+@answers(200, page_of(Project))
+@document_querystring(PageQuery)
 async def list_projects():
     """The projects the caller may see (an API key sees its own project)."""
     principal = await require_principal()
@@ -58,6 +89,7 @@ async def list_projects():
 
 @blueprint.post("/api/projects")
 @tag(["projects"])
+@answers(201, Project)
 @body(ProjectIn)
 async def create_project(data: ProjectIn):
     """Create a project (needs createProjects); its creator becomes a member."""
@@ -70,6 +102,7 @@ async def create_project(data: ProjectIn):
 
 @blueprint.get("/api/projects/<pid>")
 @tag(["projects"])
+@answers(200, Project)
 async def get_project(pid: str):
     """One project, by id or slug."""
     project, _ = await require_project(pid)
@@ -78,6 +111,7 @@ async def get_project(pid: str):
 
 @blueprint.patch("/api/projects/<pid>")
 @tag(["projects"])
+@answers(200, Project)
 @body(ProjectPatch)
 async def update_project(pid: str, data: ProjectPatch):
     """Rename, recolor or re-slug a project (slug stays unique)."""
@@ -89,6 +123,7 @@ async def update_project(pid: str, data: ProjectPatch):
 
 @blueprint.delete("/api/projects/<pid>")
 @tag(["projects"])
+@answers(204)
 async def delete_project(pid: str):
     """Delete a project and, through m3m_project_deleted, everything every feature keeps for it."""
     project, principal = await require_project(pid, settings=True)
@@ -103,6 +138,7 @@ async def delete_project(pid: str):
 
 @blueprint.get("/api/projects/<pid>/members")
 @tag(["projects"])
+@answers(200, Members)
 async def get_members(pid: str):
     """The user ids that are members of the project."""
     project, _ = await require_project(pid)
@@ -111,6 +147,7 @@ async def get_members(pid: str):
 
 @blueprint.put("/api/projects/<pid>/members")
 @tag(["projects"])
+@answers(200, Members)
 @body(MembersIn)
 async def set_members(pid: str, data: MembersIn):
     """Replace the members (grant and revoke access); the creator stays a member."""
@@ -121,6 +158,7 @@ async def set_members(pid: str, data: MembersIn):
 
 @blueprint.post("/api/projects/<pid>/api-key")
 @tag(["projects"])
+@answers(200, ApiKey)
 async def regenerate_api_key(pid: str):
     """A new private API key (shown once); the previous one stops working at once."""
     project, _ = await require_project(pid, settings=True)
@@ -129,6 +167,7 @@ async def regenerate_api_key(pid: str):
 
 @blueprint.get("/api/colors")
 @tag(["projects"])
+@answers(200, Colors)
 async def colors():
     """The 16 named colors projects (and goals) may carry, or null."""
     return {"items": [{"name": name, "hex": value} for name, value in COLORS.items()]}

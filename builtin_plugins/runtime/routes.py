@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import StrictBool, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 from quart import Blueprint, Response, current_app, request
-from quart_schema import hide, tag
+from quart_schema import document_querystring, tag
 
-from kernel.api import Schema, body
+from kernel.api import Answer, Schema, accepts, answers, body
 from kernel.errors import Refused, envelope, invalid
 from kernel.plugins import app_service
 from kernel.tenancy import require_project, resolve_project
@@ -32,6 +32,40 @@ class SleepIn(Schema):
     enabled: StrictBool | None  # null: as the server's runtime.sleep_when_idle says
 
 
+class ServiceRoute(Answer):
+    method: str
+    path: str
+
+
+class Sleep(Answer):
+    enabled: bool
+    after: float | None  # seconds without a request before it sleeps
+    awake: str | None  # what keeps it awake now (a schedule, timers); null: it may sleep
+
+
+class RuntimeState(Answer):
+    state: Literal["stopped", "starting", "running", "sleeping", "crashed"]
+    release: str | None
+    pid: int | None
+    startedAt: str | None
+    restarts: int
+    memory: int  # bytes of the worker's resident memory
+    routes: list[ServiceRoute]
+    reason: str | None
+    sleep: Sleep
+
+
+class LogPage(Answer):
+    lines: list[str]
+    nextOffset: int
+    total: int
+
+
+class LogQuery(BaseModel):
+    offset: int = Field(0, ge=0, le=10**9)  # the first line
+    limit: int = Field(200, ge=1, le=MAX_LOG_PAGE)
+
+
 def runtime(app=None) -> Runtime:
     return app_service("m3m.runtime", Runtime, app)
 
@@ -42,6 +76,7 @@ async def _state(project_id: str) -> dict:
 
 @blueprint.get("/api/projects/<pid>/runtime")
 @tag(["runtime"])
+@answers(200, RuntimeState)
 async def get_state(pid: str):
     """{state: stopped|starting|running|sleeping|crashed, release, pid, startedAt, restarts, memory, routes, reason, sleep}"""
     project, _ = await require_project(pid)
@@ -50,6 +85,7 @@ async def get_state(pid: str):
 
 @blueprint.post("/api/projects/<pid>/runtime/start")
 @tag(["runtime"])
+@answers(200, RuntimeState)
 @body(StartIn)
 async def start(pid: str, data: StartIn):
     """Make the release active and boot it; answers once it runs (or crashed, with the reason)."""
@@ -62,6 +98,7 @@ async def start(pid: str, data: StartIn):
 
 @blueprint.post("/api/projects/<pid>/runtime/stop")
 @tag(["runtime"])
+@answers(200, RuntimeState)
 async def stop(pid: str):
     """Run $service.shutdown (with the deadline) and end the worker."""
     project, _ = await require_project(pid)
@@ -71,6 +108,7 @@ async def stop(pid: str):
 
 @blueprint.put("/api/projects/<pid>/runtime/sleep")
 @tag(["runtime"])
+@answers(200, RuntimeState)
 @body(SleepIn)
 async def sleep(pid: str, data: SleepIn):
     """Sleep when idle on, off, or null for the server's default (docs/runtime/sleep.md); off
@@ -82,6 +120,7 @@ async def sleep(pid: str, data: SleepIn):
 
 @blueprint.post("/api/projects/<pid>/runtime/restart")
 @tag(["runtime"])
+@answers(200, RuntimeState)
 async def restart(pid: str):
     """Stop, then start the same release."""
     project, _ = await require_project(pid)
@@ -114,6 +153,8 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 @blueprint.get("/api/projects/<pid>/runtime/logs")
 @tag(["runtime"])
+@answers(200, LogPage)
+@document_querystring(LogQuery)
 async def logs(pid: str):
     """?offset=0&limit=200 -> {lines, nextOffset, total}: lines [offset, offset+limit) of the run's log."""
     project, _ = await require_project(pid)
@@ -124,6 +165,7 @@ async def logs(pid: str):
 
 @blueprint.get("/api/projects/<pid>/runtime/logs/download")
 @tag(["runtime"])
+@answers(200, media="text/plain")
 async def download_logs(pid: str):
     """The whole log of the current run as a text file (streamed from the disk)."""
     project, _ = await require_project(pid)
@@ -138,6 +180,7 @@ async def download_logs(pid: str):
 
 @blueprint.get("/api/projects/<pid>/runtime/logs/stream")
 @tag(["runtime"])
+@answers(200, media="text/event-stream")
 async def stream_logs(pid: str):
     """Server-sent events: one `data:` event per new log line; `event: reset` when a new run
     clears the log; a comment every 15 s keeps proxies from closing an idle stream."""
@@ -169,6 +212,7 @@ async def stream_logs(pid: str):
 
 @blueprint.get("/api/projects/<pid>/runtime/typings")
 @tag(["runtime"])
+@answers(200, media="text/plain")
 async def typings(pid: str):
     """TypeScript declarations of every $ API, for the editor."""
     project, _ = await require_project(pid)
@@ -181,10 +225,17 @@ async def typings(pid: str):
 @blueprint.route("/bot-<pid>", defaults={"path": ""}, methods=METHODS)
 @blueprint.route("/bot-<pid>/", defaults={"path": ""}, methods=METHODS)
 @blueprint.route("/bot-<pid>/<path:path>", methods=METHODS)
-@hide
+@tag(["runtime"])
+@accepts("*/*", Any, "whatever the service reads: JSON arrives parsed as ctx.body, anything else as text")
+@answers("default", Any, media="*/*", description=(
+    "What the service answers: its status, headers and body. The platform's own answers are the error "
+    "envelope: 404 no such project, 503 service_unavailable (not running), 413 a body over "
+    "runtime.max_request_body, 502 a bad answer, 504 timeout (no answer within runtime.route_timeout)."))
 async def service_route(pid: str, path: str):
-    """ANY {server.uri}/bot-{project id or slug}/{path} for a project whose service the fast path
-    (service_routes.py) did not find by that name: unknown, not running, or renamed while running."""
+    """A route of the project's service: {server.uri}/bot-{project id or slug}/{path}.
+
+    Served by the fast path (service_routes.py) before Quart; this route answers for a project whose
+    service it did not find by that name: unknown, not running, or renamed while running."""
     project = await resolve_project(pid)
     if project is None:
         return envelope(404, "no such project")

@@ -5,18 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote, unquote
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from quart import Blueprint, Response, current_app, request
 from quart.wrappers.response import ResponseBody
-from quart_schema import hide, tag
+from quart_schema import document_querystring, hide, tag
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
-from kernel.api import Schema, allow_body, body, page_params
+from kernel.api import Answer, Schema, accepts, allow_body, answers, body, page_params
 from kernel.errors import Refused, invalid
 from kernel.plugins import app_service
 from kernel.tenancy import require_project
@@ -49,6 +49,70 @@ class FromTo(Schema):
 class LinkIn(Schema):
     path: UserPath
     expiresIn: int | str | None = None  # seconds, or a duration like "7d"
+
+
+class Entry(Answer):
+    name: str
+    path: str
+    type: Literal["file", "dir"]
+    size: int
+    mime: str | None
+    modified: str
+
+
+class Folder(Answer):
+    path: str
+    entries: list[Entry]
+    page: int
+    perPage: int
+    totalItems: int
+    totalPages: int
+
+
+class Usage(Answer):
+    bytes: int
+    files: int
+    limit: int | None
+
+
+class Entries(Answer):
+    items: list[Entry]
+
+
+class Link(Answer):
+    url: str
+    expires: int  # Unix time, seconds
+
+
+class Rotated(Answer):
+    rotated: bool
+
+
+class Upload(Schema):
+    file: list[bytes] = Field(json_schema_extra={"items": {"type": "string", "format": "binary"}})
+
+
+class PathQuery(BaseModel):
+    path: UserPath = ""  # relative to the project's storage root
+
+
+class FolderQuery(PathQuery):
+    page: int = Field(1, ge=1, le=1_000_000)
+    perPage: int = Field(100, ge=1)  # at most files.max_page
+    sort: Literal["name", "-name", "size", "-size", "modified", "-modified"] = "name"
+    search: str = ""
+
+
+class ContentQuery(PathQuery):
+    inline: str = ""  # 1: shown in the browser (an image, a PDF), not downloaded
+
+
+class ThumbQuery(PathQuery):
+    size: Annotated[str, StringConstraints(pattern=r"^\d{1,4}x\d{1,4}f?$")] = "100x100"  # WxH crop, Wx0/0xH keep the ratio, WxHf fit
+
+
+class UploadQuery(PathQuery):
+    overwrite: str = "true"  # false: a name that exists is a 409
 
 
 class Storage:
@@ -91,6 +155,8 @@ def query_path(name: str = "path") -> str:
 
 @blueprint.get("/api/projects/<pid>/storage")
 @tag(["storage"])
+@answers(200, Folder)
+@document_querystring(FolderQuery)
 async def list_folder(pid: str):
     """?path=dir&page=&perPage=&sort=name|size|modified (- for descending)&search= -> a page of
     {path, entries: [{name, path, type, size, mime, modified}], page, perPage, totalItems, totalPages}:
@@ -106,6 +172,8 @@ async def list_folder(pid: str):
 
 @blueprint.get("/api/projects/<pid>/storage/stat")
 @tag(["storage"])
+@answers(200, Entry)
+@document_querystring(PathQuery)
 async def stat(pid: str):
     """?path= -> one entry {name, path, type, size, mime, modified}."""
     _, files = await project_files(pid)
@@ -114,6 +182,7 @@ async def stat(pid: str):
 
 @blueprint.get("/api/projects/<pid>/storage/usage")
 @tag(["storage"])
+@answers(200, Usage)
 async def usage(pid: str):
     """{bytes, files, limit}: what the project's files take, against files.max_project_size."""
     _, files = await project_files(pid)
@@ -123,6 +192,7 @@ async def usage(pid: str):
 
 @blueprint.post("/api/projects/<pid>/storage/dirs")
 @tag(["storage"])
+@answers(201, Entry)
 @body(PathIn)
 async def make_folder(pid: str, data: PathIn):
     """Make a folder, with its parents ({path}); an existing folder is fine."""
@@ -132,6 +202,7 @@ async def make_folder(pid: str, data: PathIn):
 
 @blueprint.post("/api/projects/<pid>/storage/move")
 @tag(["storage"])
+@answers(200, Entry)
 @body(FromTo)
 async def move(pid: str, data: FromTo):
     """Rename or move a file or folder ({from, to}); `to` must not exist."""
@@ -141,6 +212,7 @@ async def move(pid: str, data: FromTo):
 
 @blueprint.post("/api/projects/<pid>/storage/copy")
 @tag(["storage"])
+@answers(201, Entry)
 @body(FromTo)
 async def copy(pid: str, data: FromTo):
     """Copy a file or a folder with its contents ({from, to}); `to` must not exist."""
@@ -150,6 +222,8 @@ async def copy(pid: str, data: FromTo):
 
 @blueprint.delete("/api/projects/<pid>/storage")
 @tag(["storage"])
+@answers(204)
+@document_querystring(PathQuery)
 async def delete(pid: str):
     """?path= : delete a file, or a folder with everything in it."""
     _, files = await project_files(pid)
@@ -218,6 +292,10 @@ async def file_response(files: Files, path: str, attachment: bool) -> Response:
 
 @blueprint.get("/api/projects/<pid>/storage/content")
 @tag(["storage"])
+@answers(200, media="*/*", description="The file")
+@answers(206, media="*/*", description="The range asked for")
+@answers(304, media=None, description="Not modified")
+@document_querystring(ContentQuery)
 async def download(pid: str):
     """?path=file[&inline=1] : the file, with its type, length, name and Range support."""
     _, files = await project_files(pid)
@@ -226,6 +304,10 @@ async def download(pid: str):
 
 @blueprint.put("/api/projects/<pid>/storage/content")
 @tag(["storage"])
+@answers(200, Entry, description="Replaced")
+@answers(201, Entry, description="Created")
+@accepts("application/octet-stream", None, "the file's bytes")
+@document_querystring(PathQuery)
 async def save(pid: str):
     """?path=file : the raw body becomes the file (created, or replaced whole, atomically)."""
     _, files = await project_files(pid)
@@ -239,6 +321,8 @@ async def save(pid: str):
 
 @blueprint.get("/api/projects/<pid>/storage/thumb")
 @tag(["storage"])
+@answers(200, media="image/*")
+@document_querystring(ThumbQuery)
 async def thumbnail(pid: str):
     """?path=image&size=50x50 (crop), 50x0 / 0x50 (keep the ratio), 50x50f (fit inside)."""
     _, files = await project_files(pid)
@@ -251,6 +335,9 @@ async def thumbnail(pid: str):
 
 @blueprint.post("/api/projects/<pid>/storage/files")
 @tag(["storage"])
+@answers(201, Entries)
+@accepts("multipart/form-data", Upload, "one or more parts named file")
+@document_querystring(UploadQuery)
 async def upload(pid: str):
     """?path=dir[&overwrite=false] : multipart/form-data, one or more `file` fields; each lands in
     `dir` under its file name (a name with / lands in sub-folders). Streamed to disk; a file is
@@ -377,6 +464,7 @@ class PartReceiver:
 
 @blueprint.post("/api/projects/<pid>/storage/link")
 @tag(["storage"])
+@answers(200, Link)
 @body(LinkIn)
 async def make_link(pid: str, data: LinkIn):
     """{path, expiresIn} -> {url, expires}: a link to the file that needs no login."""
@@ -392,6 +480,7 @@ async def make_link(pid: str, data: LinkIn):
 
 @blueprint.post("/api/projects/<pid>/storage/link-key")
 @tag(["storage"])
+@answers(200, Rotated)
 async def rotate_link_key(pid: str):
     """A new link key: every direct link of the project stops working at once."""
     project, _ = await require_project(pid, settings=True)

@@ -10,9 +10,11 @@ import { PageSkeleton } from "@/components/page-skeleton";
 import { rootRoute } from "./routes/__root";
 import { appRoute, indexRoute } from "./routes/_app";
 import { adminsRoute } from "./routes/admins";
+import { auditRoute } from "./routes/audit";
 import { goalsRoute } from "./routes/goals";
 import { profileRoute } from "./routes/profile";
 import {
+  projectAuditRoute,
   projectCodeRoute,
   projectDataRoute,
   projectModelRoute,
@@ -61,10 +63,12 @@ const routeTree = rootRoute.addChildren([
         projectRuntimeRoute,
         projectLogsRoute,
         projectDataRoute.addChildren([projectModelsRoute, projectModelRoute.addChildren([projectRecordsRoute, projectModelSchemaRoute])]),
+        projectAuditRoute,
       ]),
     ]),
     goalsRoute,
     adminsRoute,
+    auditRoute,
     profileRoute,
   ]),
 ]);

@@ -49,6 +49,13 @@ export const projectEnvRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/env/components/env-page"), "EnvPage"),
 });
 
+export const projectAuditRoute = createRoute({
+  getParentRoute: () => projectRoute,
+  path: "audit",
+  staticData: { crumb: "audit.nav" },
+  component: lazyRouteComponent(() => import("@/features/audit/components/audit-page"), "ProjectAuditPage"),
+});
+
 /** The folder, page, order, search and view are in the URL: a deep link opens the same listing. */
 export const storageSearch = z.object({
   path: z.string().optional().catch(undefined),
