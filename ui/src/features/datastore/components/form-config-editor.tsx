@@ -27,14 +27,15 @@ export interface FormConfigEditorProps {
  * server refuses names that are no fields, `form.order.3`).
  */
 export function normalizeFormConfig(fields: ModelField[], form: FormConfig): FormConfig {
-  const keys = new Set(fields.map((field) => field.key));
+  const ordered = orderedFields(fields, form);
+  const keys = new Set(ordered.map((field) => field.key));
   const widgets: Record<string, string> = {};
-  for (const field of fields) {
+  for (const field of ordered) {
     const widget = widgetOf(field, form);
     if (widget !== WIDGETS[field.type][0]) widgets[field.key] = widget;
   }
   return {
-    order: orderedFields(fields, form).map((field) => field.key),
+    order: ordered.map((field) => field.key),
     hidden: [...new Set(form.hidden)].filter((key) => keys.has(key)),
     widgets,
   };

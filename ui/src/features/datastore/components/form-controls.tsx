@@ -150,7 +150,7 @@ export function FieldControl({ pid, field, widget, value, onChange, onBlur, aria
               step={step}
               value={current}
               onChange={(event) => onChange(event.target.value)}
-              className="h-2 flex-1 cursor-pointer accent-primary disabled:cursor-not-allowed"
+              className="h-2 flex-1 cursor-pointer accent-primary disabled:cursor-not-allowed dark:[color-scheme:dark]"
             />
             <output htmlFor={aria.id} className="w-16 text-right font-mono text-sm tabular-nums" data-testid={`slider-value-${field.key}`}>
               {text.trim() === "" ? "—" : text}
@@ -215,7 +215,7 @@ export function FieldControl({ pid, field, widget, value, onChange, onBlur, aria
                   ref={index === 0 ? inputRef : undefined}
                   aria-invalid={aria["aria-invalid"]}
                   disabled={disabled}
-                  className="size-4 cursor-pointer accent-primary disabled:cursor-not-allowed"
+                  className="size-4 cursor-pointer accent-primary disabled:cursor-not-allowed dark:[color-scheme:dark]"
                 />
                 <Label htmlFor={`${aria.id}-${index}`} className={cn("font-normal", !one && "text-muted-foreground")}>
                   {one || t("datastore.form.none")}

@@ -15,9 +15,14 @@ export function widgetOf(field: ModelField, form: FormConfig | undefined): strin
   return chosen && allowed.includes(chosen) ? chosen : allowed[0]!;
 }
 
-/** Every field in the form's order: `form.order` first (names that are fields), then the rest as defined. */
+/**
+ * Every field in the form's order: `form.order` first (names that are fields), then the rest as
+ * defined. A draft's field without a key yet, or with a key twice, is left out until it is fixed.
+ */
 export function orderedFields(fields: ModelField[], form: FormConfig | undefined): ModelField[] {
-  const byKey = new Map(fields.map((field) => [field.key, field]));
+  const byKey = new Map<string, ModelField>();
+  for (const field of fields) if (field.key && !byKey.has(field.key)) byKey.set(field.key, field);
+  fields = [...byKey.values()];
   const first = (form?.order ?? []).filter((key, index, all) => byKey.has(key) && all.indexOf(key) === index);
   const seen = new Set(first);
   return [...first.map((key) => byKey.get(key)!), ...fields.filter((field) => !seen.has(field.key))];
