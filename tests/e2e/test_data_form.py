@@ -104,6 +104,11 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     page.keyboard.press("Enter")
     page.keyboard.type("two")
     assert field(page, "body").get_by_role("button", name="Bulleted list").get_attribute("aria-pressed") == "true"
+    page.keyboard.press("Shift+Home")  # "two" becomes a link
+    field(page, "body").get_by_role("button", name="Link").click()
+    page.get_by_label("Link address").fill("https://example.org/two")
+    page.keyboard.press("Enter")
+    field(page, "body").get_by_role("link", name="two").wait_for()
     # TipTap (Markdown).
     field(page, "notes").get_by_role("textbox").click()
     page.keyboard.type("Plain ")
@@ -161,7 +166,7 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
 
     [stored] = records(client, root_headers, pid)
     assert stored["title"] == "Hello"
-    assert stored["body"] == "<p>Intro <strong>strong</strong></p><ul><li><p>one</p></li><li><p>two</p></li></ul>"
+    assert re.fullmatch(r'<p>Intro <strong>strong</strong></p><ul><li><p>one</p></li><li><p><a [^>]*href="https://example.org/two"[^>]*>two</a></p></li></ul>', stored["body"]), stored["body"]
     assert stored["notes"] == "Plain *md*"
     assert stored["summary"] == "Line 1\nLine 2"
     assert stored["views"] == 42 and stored["rating"] == 2.5

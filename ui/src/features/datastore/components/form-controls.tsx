@@ -57,8 +57,10 @@ export function FieldShell({
     <>
       {labelOf(field)}
       {field.required && (
+        // A control says so with aria-required; a group of controls (fieldset) says it in words.
         <span className="text-destructive" title={t("datastore.form.requiredMark")}>
-          *<span className="sr-only"> ({t("datastore.form.requiredMark")})</span>
+          <span aria-hidden="true">*</span>
+          {group && <span className="sr-only"> ({t("datastore.form.requiredMark")})</span>}
         </span>
       )}
     </>

@@ -31,10 +31,12 @@ interface Props {
   clearable?: boolean;
   /** Searching on the server: the query is controlled here and the items are its answer. */
   search?: { query: string; onQuery: (query: string) => void; loading: boolean; error?: string };
+  /** The popover opened or closed (a ref searches only once it is opened). */
+  onOpenChange?: (open: boolean) => void;
   disabled?: boolean;
 }
 
-export function Picker({ aria, inputRef, multi, value, onChange, onBlur, items, labels = {}, max, clearable, search, disabled }: Props) {
+export function Picker({ aria, inputRef, multi, value, onChange, onBlur, items, labels = {}, max, clearable, search, onOpenChange, disabled }: Props) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const chosen = Array.isArray(value) ? value : value ? [value] : [];
@@ -45,6 +47,7 @@ export function Picker({ aria, inputRef, multi, value, onChange, onBlur, items, 
     if (!multi) {
       onChange(id);
       setOpen(false);
+      onOpenChange?.(false);
       return;
     }
     if (chosen.includes(id)) onChange(chosen.filter((one) => one !== id));
@@ -57,6 +60,7 @@ export function Picker({ aria, inputRef, multi, value, onChange, onBlur, items, 
         open={open}
         onOpenChange={(next) => {
           setOpen(next);
+          onOpenChange?.(next);
           if (!next) onBlur?.();
         }}
       >

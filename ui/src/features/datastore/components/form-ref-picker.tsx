@@ -37,11 +37,12 @@ export function RefPicker({ pid, field, aria, inputRef, value, onChange, onBlur,
   const target = useQuery({ ...modelQuery(pid, slug), enabled: Boolean(slug) });
   const labelKey = target.data?.fields.find((one) => one.type === "string")?.key;
   const [query, setQuery] = useState("");
+  const [opened, setOpened] = useState(false); // no search before the picker is first opened
   const settled = useDebounced(query.trim(), 250);
   const filter = settled ? `${labelKey ?? "id"} ~ ${quoted(settled)}` : "";
   const found = useQuery({
     ...recordsQuery(pid, slug, { filter, perPage: PAGE, skipTotal: true, sort: labelKey }),
-    enabled: Boolean(target.data),
+    enabled: Boolean(target.data) && opened,
   });
 
   const chosen = useMemo(() => (Array.isArray(value) ? value : value ? [value] : []), [value]);
@@ -84,6 +85,7 @@ export function RefPicker({ pid, field, aria, inputRef, value, onChange, onBlur,
       max={field.options.maxSelect}
       clearable={!field.required}
       disabled={disabled}
+      onOpenChange={(open) => open && setOpened(true)}
       search={{
         query,
         onQuery: setQuery,
