@@ -107,6 +107,7 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     page.keyboard.press("Shift+Home")  # "two" becomes a link
     field(page, "body").get_by_role("button", name="Link").click()
     page.get_by_label("Link address").fill("https://example.org/two")
+    look(page, "data-form-link")
     page.keyboard.press("Enter")
     field(page, "body").get_by_role("link", name="two").wait_for()
     # TipTap (Markdown).
@@ -134,6 +135,7 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     search = page.get_by_role("dialog").get_by_placeholder("Search…")
     search.fill("bui")
     expect(page.get_by_role("option")).to_have_count(1)  # only the records matching `name ~ "bui"`
+    look(page, "data-form-ref")
     page.get_by_role("option", name="Bob Builder").click()
     assert form.get_by_role("combobox", name="Author").inner_text().strip() == "Bob Builder"
     form.get_by_role("combobox", name="Reviewers").click()

@@ -83,7 +83,7 @@ export function Picker({ aria, inputRef, multi, value, onChange, onBlur, items, 
             <ChevronsUpDownIcon className="size-4 shrink-0 opacity-50" />
           </button>
         </PopoverTrigger>
-        <PopoverContent className="w-(--radix-popover-trigger-width) min-w-64 p-0" align="start">
+        <PopoverContent className="w-(--radix-popover-trigger-width) min-w-64 p-0" align="start" aria-labelledby={aria["aria-labelledby"]}>
           <Command shouldFilter={!search}>
             <CommandInput
               aria-label={t("datastore.form.search")}
