@@ -21,6 +21,9 @@ const MONACO = /node_modules[\\/]monaco-editor[\\/]|src[\\/]components[\\/]monac
 const RICHTEXT =
   /node_modules[\\/](@tiptap|prosemirror-[a-z-]+|orderedmap|rope-sequence|w3c-keyname|linkifyjs|marked)[\\/]|src[\\/]features[\\/]datastore[\\/]components[\\/]form-rich-text/;
 
+// The data store views (models, records, the record form) and dnd-kit, which only they use.
+const DATASTORE = /src[\\/]features[\\/]datastore[\\/](?!components[\\/]form-rich-text)|node_modules[\\/]@dnd-kit[\\/]/;
+
 export default defineConfig({
   plugins: [react(), tailwindcss()],
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
@@ -45,6 +48,7 @@ export default defineConfig({
             { name: "charts", test: CHARTS, priority: 2 },
             { name: "monaco", test: MONACO, priority: 2 },
             { name: "richtext", test: RICHTEXT, priority: 2 },
+            { name: "datastore", test: DATASTORE, priority: 2 },
             { name: "app", priority: 1 },
           ],
         },

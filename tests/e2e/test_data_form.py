@@ -9,6 +9,7 @@ the form and the config editor directly (see the TEMPORARY notes in those files)
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -192,6 +193,10 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     assert re.fullmatch(r"notes_v1_\w+\.txt", stored["attachment"]) and stored["revision"] == 2
     download = client.get(f"/api/projects/{pid}/models/posts/records/{stored['id']}/files/attachment/{stored['attachment']}", headers=root_headers)
     assert download.content == b"hello file"
+    with page.expect_download() as fetched:  # through the bearer token, as a blob: URL
+        field(page, "attachment").get_by_role("button", name=re.compile(r"Download notes_v1_")).click()
+    assert fetched.value.suggested_filename == stored["attachment"]
+    assert Path(fetched.value.path()).read_bytes() == b"hello file"
     look(page, "data-form-edit")
 
     # An edit sends only the changed fields, with the revision the form holds (2, after the upload).
