@@ -20,7 +20,7 @@ export interface RecordFormProps {
   pid: string;
   /** The model (or a draft of it, for the live preview): its fields and its form config decide the controls. */
   model: Model;
-  /** The record to edit (PATCH guarded by its revision); none: a new record (POST). */
+  /** The record to edit, whole (not a `fields=` subset): a PATCH guarded by its revision; none: a new record (POST). */
   record?: DataRecord;
   /** A preview of the form config: controls work, nothing is sent. */
   preview?: boolean;
