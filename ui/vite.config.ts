@@ -16,6 +16,14 @@ const CHARTS =
 // pages with an editor load it, through components/code-editor.tsx.
 const MONACO = /node_modules[\\/]monaco-editor[\\/]|src[\\/]components[\\/]monaco[\\/]/;
 
+// TipTap and ProseMirror (the rich text and markdown widgets of the record form), loaded by
+// form-rich-text.tsx on first use: only a form with such a field loads them.
+const RICHTEXT =
+  /node_modules[\\/](@tiptap|prosemirror-[a-z-]+|orderedmap|rope-sequence|w3c-keyname|linkifyjs|marked)[\\/]|src[\\/]features[\\/]datastore[\\/]components[\\/]form-rich-text/;
+
+// The data store views (models, records, the record form) and dnd-kit, which only they use.
+const DATASTORE = /src[\\/]features[\\/]datastore[\\/](?!components[\\/]form-rich-text)|node_modules[\\/]@dnd-kit[\\/]/;
+
 export default defineConfig({
   plugins: [react(), tailwindcss()],
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
@@ -39,6 +47,8 @@ export default defineConfig({
             { name: "initial", tags: ["$initial"], priority: 3 },
             { name: "charts", test: CHARTS, priority: 2 },
             { name: "monaco", test: MONACO, priority: 2 },
+            { name: "richtext", test: RICHTEXT, priority: 2 },
+            { name: "datastore", test: DATASTORE, priority: 2 },
             { name: "app", priority: 1 },
           ],
         },
