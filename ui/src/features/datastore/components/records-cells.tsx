@@ -4,7 +4,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { CheckIcon, FileIcon, MinusIcon } from "lucide-react";
 import { useEffect, useState } from "react";
-import { useTranslation } from "react-i18next";
 import { Badge } from "@/components/ui/badge";
 import { api } from "@/lib/api";
 import { formatDate, formatDateTime, formatNumber } from "@/lib/format";
@@ -71,6 +70,9 @@ export interface CellContext {
   model: Model;
   /** Ref field key -> the name field of the model it refers to. */
   refNames: Record<string, string | null>;
+  /** The words of a bool cell (translated once for the page, not once a cell). */
+  yes: string;
+  no: string;
 }
 
 export function SystemCell({ name, value }: { name: string; value: unknown }) {
@@ -79,7 +81,6 @@ export function SystemCell({ name, value }: { name: string; value: unknown }) {
 }
 
 export function FieldCell({ field, record, context }: { field: ModelField; record: DataRecord; context: CellContext }) {
-  const { t } = useTranslation();
   const value = record[field.key];
   if (value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) {
     return <Empty />;
@@ -87,14 +88,14 @@ export function FieldCell({ field, record, context }: { field: ModelField; recor
   switch (field.type) {
     case "bool":
       return value ? (
-        <span className="inline-flex items-center text-success" title={t("datastore.records.yes")}>
+        <span className="inline-flex items-center text-success" title={context.yes}>
           <CheckIcon className="size-4" aria-hidden="true" />
-          <span className="sr-only">{t("datastore.records.yes")}</span>
+          <span className="sr-only">{context.yes}</span>
         </span>
       ) : (
-        <span className="inline-flex items-center text-muted-foreground" title={t("datastore.records.no")}>
+        <span className="inline-flex items-center text-muted-foreground" title={context.no}>
           <MinusIcon className="size-4" aria-hidden="true" />
-          <span className="sr-only">{t("datastore.records.no")}</span>
+          <span className="sr-only">{context.no}</span>
         </span>
       );
     case "number":
@@ -107,7 +108,7 @@ export function FieldCell({ field, record, context }: { field: ModelField; recor
     case "select": {
       const values = Array.isArray(value) ? value : [value];
       return (
-        <span className="flex max-w-72 flex-wrap gap-1">
+        <span className="flex max-w-72 gap-1 overflow-hidden">
           {values.map((item) => (
             <Badge key={String(item)} variant="secondary" className="font-normal">
               {String(item)}
@@ -121,7 +122,7 @@ export function FieldCell({ field, record, context }: { field: ModelField; recor
       const expanded = record.expand?.[field.key];
       const byId = new Map((Array.isArray(expanded) ? expanded : expanded ? [expanded] : []).map((one) => [one.id, one]));
       return (
-        <span className="flex max-w-72 flex-wrap gap-1">
+        <span className="flex max-w-72 gap-1 overflow-hidden">
           {ids.slice(0, 3).map((id) => (
             <RefLabel key={id} id={id} expanded={byId.get(id)} label={context.refNames[field.key] ?? null} />
           ))}

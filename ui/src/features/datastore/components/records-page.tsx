@@ -110,8 +110,8 @@ export function RecordsPage() {
     for (const field of model?.fields ?? []) {
       if (field.type === "ref") refNames[field.key] = nameField(models.data?.find((other) => other.slug === field.options.model));
     }
-    return { pid, model: model!, refNames };
-  }, [pid, model, models.data]);
+    return { pid, model: model!, refNames, yes: t("datastore.records.yes"), no: t("datastore.records.no") };
+  }, [pid, model, models.data, t]);
 
   const removeFromPage = (ids: Set<string>) => {
     const shown = queryClient.getQueryData<Page<DataRecord>>(listKey);
