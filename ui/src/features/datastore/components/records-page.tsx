@@ -172,7 +172,7 @@ export function RecordsPage() {
   const sizes = [...new Set([...PAGE_SIZES, model.table.pageSize, perPage])].sort((a, b) => a - b);
 
   return (
-    <div className="grid min-w-0 gap-4">
+    <div className="grid min-w-0 grid-cols-1 gap-4">
       <PageHeader
         title={
           <span className="flex items-baseline gap-2">
