@@ -174,6 +174,13 @@ def test_page_sort_filter_columns_and_bulk_delete(root_page, client, root_header
     assert page.locator("th[data-column=meta]").count() == 0
     assert page.locator("th[data-column=title]").count() == 1
 
+    # The page size chooser: 100 a page, in the URL.
+    page.get_by_role("combobox", name="Per page").click()
+    page.get_by_role("option", name="100", exact=True).click()
+    page.wait_for_url("**perPage=100**")
+    wait_rows(page, 100)
+    assert page.get_by_test_id("records-page").inner_text() == "Page 1 of 2"
+
     # Select three rows and delete them in one batch, after confirming.
     doomed = row_ids(page)[:3]
     for rid in doomed:
@@ -297,6 +304,14 @@ def test_empty_model_and_an_unknown_one(root_page, client, root_headers, browser
     box.fill('body ~ "x"')
     box.press("Enter")
     page.get_by_role("heading", name="No record matches the filter").wait_for()
+    # A deep link with an order the server refuses: the reason, and a way back (not a skeleton forever).
+    browser_log.expect(400, f"{api_of(project)}/notes/records")
+    visit(page, f"/projects/{project['slug']}/data/notes?sort=nope")
+    assert "The sort was refused: 'nope' is not a field of notes" in page.get_by_test_id("filter-error").inner_text()
+    page.get_by_role("heading", name="No records to show").wait_for()
+    page.get_by_role("button", name="Default order").click()
+    page.get_by_role("heading", name="No records yet").wait_for()
+    assert "sort=" not in page.url
     # A model that does not exist: the error state with a retry, not a blank page.
     browser_log.expect(404, f"{api_of(project)}/nope")
     visit(page, f"/projects/{project['slug']}/data/nope")

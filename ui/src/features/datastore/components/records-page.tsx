@@ -74,10 +74,10 @@ export function RecordsPage() {
   const listKey = datastoreKeys.recordList(pid, slug, listQuery);
 
   // A refused filter keeps the last rows on screen, with the reason under the box.
-  const lastGood = useRef<Page<DataRecord> | null>(null);
-  if (records.data) lastGood.current = records.data;
+  const lastGood = useRef<{ slug: string; page: Page<DataRecord> } | null>(null);
+  if (records.data) lastGood.current = { slug, page: records.data };
   const problem = records.isError ? queryProblemOf(records.error) : null;
-  const data = records.data ?? (problem ? lastGood.current : null);
+  const data = records.data ?? (problem && lastGood.current?.slug === slug ? lastGood.current.page : null);
 
   type Search = typeof search;
   const go = useCallback(
@@ -265,6 +265,17 @@ export function RecordsPage() {
 
       {records.isError && !problem ? (
         <ErrorState error={records.error} retry={() => void records.refetch()} />
+      ) : problem && (!data || data.items.length === 0) ? (
+        <EmptyState
+          icon={SearchXIcon}
+          title={t("datastore.records.refusedTitle")}
+          description={t("datastore.records.refusedText")}
+          action={
+            <Button variant="outline" onClick={() => go(problem.param === "sort" ? { sort: undefined, page: undefined } : { filter: undefined, page: undefined })}>
+              {problem.param === "sort" ? t("datastore.records.resetSort") : t("datastore.records.clearFilter")}
+            </Button>
+          }
+        />
       ) : !data ? (
         <RecordsTableSkeleton />
       ) : data.items.length === 0 && !problem ? (
