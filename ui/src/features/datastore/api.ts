@@ -150,3 +150,88 @@ export type BatchRequest =
   | { action: "delete"; id: string };
 export const batchRecords = (pid: string, model: string, requests: BatchRequest[]) =>
   api<{ results: (DataRecord | null)[] }>(`${recordsPath(pid, model)}/batch`, { method: "POST", json: { requests } });
+
+// -- the records page (records-page.tsx): filter errors, live events, export and import --------
+// (imports of this section kept here, so that the other sections merge without touching the top)
+import { ApiError, errorOf, unauthorizedAnswer } from "@/lib/api";
+import { session } from "@/lib/session";
+
+/** Where the server says a filter or sort is wrong: `filter: ... (at character 9)` (datastore/filter.py). */
+export interface QueryProblem {
+  param: "filter" | "sort";
+  message: string;
+  /** 0-based index into the text, when the server named one. */
+  position: number | null;
+}
+
+const AT_CHARACTER = / \(at character (\d+)\)$/;
+
+/** The place of a 400 `invalid_filter` / `invalid_sort` answer; null for any other error. */
+export function queryProblemOf(error: unknown): QueryProblem | null {
+  if (!(error instanceof ApiError) || error.status !== 400) return null;
+  const param = error.code === "invalid_filter" ? "filter" : error.code === "invalid_sort" ? "sort" : null;
+  if (!param) return null;
+  const text = error.message.replace(/^(filter|sort): /, "");
+  const at = AT_CHARACTER.exec(text);
+  return { param, message: at ? text.slice(0, at.index) : text, position: at ? Number(at[1]) - 1 : null };
+}
+
+/** One event of `GET .../records/events`; `overflow` means the listener fell behind: reload. */
+export type RecordStreamEvent = RecordEvent | { action: "overflow"; record: null };
+
+/**
+ * The model's live record events (server-sent, read with fetch so that the bearer token goes
+ * along: EventSource cannot send it), until `signal` aborts or the server ends the stream.
+ */
+export async function followRecords(pid: string, model: string, signal: AbortSignal, onEvent: (event: RecordStreamEvent) => void) {
+  const token = session.token();
+  const response = await fetch(`${recordsPath(pid, model)}/events`, {
+    headers: { Accept: "text/event-stream", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    signal,
+  });
+  if (!response.ok || !response.body) {
+    const error = errorOf(response.status, response.statusText, await response.json().catch(() => null));
+    unauthorizedAnswer(error);
+    throw error;
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    const blocks = buffer.split("\n\n");
+    buffer = blocks.pop() ?? "";
+    for (const block of blocks) {
+      if (block.startsWith(":")) continue; // connected, keep-alive
+      const data = block
+        .split("\n")
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(line.startsWith("data: ") ? 6 : 5))
+        .join("\n");
+      if (data) onEvent(JSON.parse(data) as RecordStreamEvent);
+    }
+  }
+}
+
+export type RecordsFormat = "json" | "csv";
+
+/** Every record of the model as a file (with the token, so as a Blob; the server names it `{slug}.{format}`). */
+export const exportRecords = (pid: string, model: string, format: RecordsFormat) =>
+  api<Blob>(`${recordsPath(pid, model)}/export`, { query: { format }, as: "blob" });
+
+/** A JSON array or a CSV with a header row; all or nothing: a refused row is a 422 naming `{row}.{key}`. */
+export const importRecords = (pid: string, model: string, file: Blob, format: RecordsFormat) =>
+  api<{ created: number }>(`${recordsPath(pid, model)}/import`, { method: "POST", body: file, query: { format } });
+
+/** A 422 of an import or a batch as rows: `{"3.title": {code, message}}` -> [{row: 3, key: "title", message}]. */
+export function rowProblemsOf(error: unknown): { row: number; key: string; message: string }[] {
+  if (!(error instanceof ApiError) || error.status !== 422) return [];
+  return Object.entries(error.fields as Record<string, unknown>)
+    .map(([place, reason]) => {
+      const dot = place.indexOf(".");
+      const message = typeof reason === "string" ? reason : String((reason as { message?: unknown })?.message ?? reason);
+      return { row: dot > 0 ? Number(place.slice(0, dot)) : Number.NaN, key: dot > 0 ? place.slice(dot + 1) : place, message };
+    })
+    .sort((a, b) => a.row - b.row || a.key.localeCompare(b.key));
+}
