@@ -20,9 +20,10 @@ def m3m_settings():
 
 @hookimpl
 def m3m_blueprints(app):
+    from .metrics_routes import blueprint as metrics
     from .routes import blueprint
 
-    return [blueprint]
+    return [blueprint, metrics]
 
 
 @hookimpl

@@ -105,12 +105,15 @@ class Supervisor:
         logs: LogStore,
         on_change: Callable[[str, dict], Awaitable[None]] | None = None,
         use_zygote: bool = True,
+        count: Callable[[str, str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.runtime = settings.runtime
         self.db_uri = db_uri
         self.logs = logs
         self.on_change = on_change
+        # count(project id, "recycles" | "restarts" | "crashes"): the runtime's metrics (metrics.py)
+        self.count = count or (lambda project_id, what: None)
         self.services: dict[str, Service] = {}
         self.slugs: dict[str, str] = {}  # slug -> project id of the services here: the route's lookup
         self._watcher: asyncio.Task | None = None
@@ -464,6 +467,7 @@ class Supervisor:
         service.reason = reason
         service.worker = None
         log.warning("runtime: the service of %s crashed: %s", service.project.get("slug", service.id), reason)
+        self.count(service.id, "crashes")
         self._event(service, "ERROR", f"crashed: {reason}" + (f"\n{stack.strip()}" if stack and stack.strip() else ""))
         if time.monotonic() - service.run_started > STABLE_SECONDS:
             service.restarts = 0
@@ -473,6 +477,7 @@ class Supervisor:
             return
         delay = self.runtime.restart_backoff * (2**service.restarts)
         service.restarts += 1
+        self.count(service.id, "restarts")
         self._event(service, "WARN", f"restart {service.restarts} of {self.runtime.restart_limit} in {delay:g}s")
         self._spawn(service, self._restart_later(service, delay))
 
@@ -538,6 +543,7 @@ class Supervisor:
         service.recycling = False
         why = f"{old.requests} requests" if old.requests >= self.runtime.recycle_requests else f"RSS {old.rss // 2**20} MB"
         self._event(service, "INFO", f"recycled: pid {old.pid} -> {fresh.pid} after {why}")
+        self.count(service.id, "recycles")
         await self._changed(service)
         while old.in_flight and old.alive:  # each ends within the route timeout
             await asyncio.sleep(0.01)
