@@ -22,8 +22,9 @@ def m3m_settings():
 def m3m_blueprints(app):
     from .metrics_routes import blueprint as metrics
     from .routes import blueprint
+    from .runs_routes import blueprint as runs
 
-    return [blueprint, metrics]
+    return [blueprint, metrics, runs]
 
 
 @hookimpl

@@ -26,7 +26,7 @@ class Runtime:
         self.apis = runtime_apis(app.m3m.pm)  # every plugin's $ API, for the typings
         settings = app.m3m.settings
         self.states = app.m3m.db["runtime_services"]
-        self.logs = LogStore(settings.storage.path / "logs", settings.runtime.log_max_size)
+        self.logs = LogStore(settings.storage.path / "logs", settings.runtime.log_max_size, keep_runs=settings.runtime.log_runs)
         self.metrics = Metrics(self._memory, self._running)
         self.supervisor = Supervisor(
             settings, app.m3m.db.uri, self.logs, on_change=self.record, use_zygote=settings.runtime.fork_server,
@@ -49,6 +49,7 @@ class Runtime:
         await self.logs.close()
 
     async def record(self, project_id: str, snapshot: dict) -> None:
+        self.logs.history.note(project_id, snapshot["state"], snapshot["reason"])  # how the run ended
         await put_document(
             self.states,
             {"project": project_id},

@@ -206,7 +206,7 @@ class Supervisor:
         self.services[project["id"]] = service
         self.slugs[project["slug"]] = project["id"]
         if new_log:
-            self.logs.new_run(project["id"])
+            self.logs.new_run(project["id"], release["version"])
         if asleep and sleep_after is not None:
             service.state = "sleeping"
             self._event(service, "INFO", f"release {release['version']} is asleep: the next request wakes it")
