@@ -15,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from builtin_plugins.runtime.metrics import BOUNDS, MINUTES, Metrics, quantile
-from runtime_support import new_service
+from runtime_support import new_service, wait_until
 from test_runtime_supervisor import Own
 
 CODE = """
@@ -301,3 +301,14 @@ def test_bad_run_requests(own):
     assert own.client.get(service.api("/runtime/runs?perPage=0"), headers=service.headers).status_code == 422
     assert own.client.get(service.api("/runtime/runs")).status_code == 401
     service.stop()
+
+
+def test_deleting_the_project_deletes_its_past_runs(own):
+    service = own.service()
+    version = service.release("$router.get('/v', () => 1)")
+    service.start(version)
+    service.start(version)
+    folder = own.root / "storage" / "logs" / "runs" / service.project["id"]
+    wait_until(lambda: (folder / "1.log").exists(), what="the first run's log among the past runs")
+    assert own.client.delete(service.api(), headers=own.headers).status_code in (200, 204)
+    wait_until(lambda: not folder.exists(), what="the past runs to go with the project")

@@ -168,7 +168,8 @@ class Metrics:
         for project_id, service in list(self.services.items()):
             if project_id not in running and service.newest() <= stamp - MINUTES:
                 del self.services[project_id]
-                self.slugs.pop(project_id, None)
+        for project_id in [pid for pid in self.slugs if pid not in self.services and pid not in running]:
+            del self.slugs[project_id]  # started, never counted, gone
 
     def start(self) -> None:
         if self._sampler is None:

@@ -92,6 +92,7 @@ class Runtime:
         self.supervisor.set_sleep(project_id, self.sleep_after(await self.stored(project_id)))
 
     async def start(self, project: dict, release: dict) -> dict:
+        self.metrics.slugs[project["id"]] = project["slug"]  # its label, even if it stops before a sample
         await self.set_desired(project["id"], "running", release["version"])
         return await self.supervisor.start(project, release, sleep_after=self.sleep_after(await self.stored(project["id"])))
 
