@@ -15,6 +15,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from builtin_plugins.runtime.metrics import BOUNDS, MINUTES, Metrics, quantile
+from conftest import run_m3m, server_env
+from kernel.embedded import free_port
 from runtime_support import new_service, wait_until
 from test_runtime_supervisor import Own
 
@@ -312,3 +314,10 @@ def test_deleting_the_project_deletes_its_past_runs(own):
     wait_until(lambda: (folder / "1.log").exists(), what="the first run's log among the past runs")
     assert own.client.delete(service.api(), headers=own.headers).status_code in (200, 204)
     wait_until(lambda: not folder.exists(), what="the past runs to go with the project")
+
+
+@pytest.mark.parametrize("key, value", [("METRICS_TOKEN", "too-short"), ("LOG_RUNS", "-1"), ("LOG_RUNS", "1001")])
+def test_bad_settings_stop_the_start(tmp_path, mongo_uri, key, value):
+    env = server_env(tmp_path / "storage", free_port(), mongo_uri, **{f"M3M_RUNTIME__{key}": value})
+    checked = run_m3m("settings", env=env, cwd=tmp_path)
+    assert checked.returncode == 1 and f"runtime.{key.lower()}" in checked.stderr, checked.stderr
