@@ -25,6 +25,7 @@ $router.get('/fast', () => ({ ok: true }))
 $router.get('/slow', async () => { await new Promise((resolve) => setTimeout(resolve, 80)); return { slow: true } })
 $router.get('/boom', () => { throw new Error('boom') })
 $router.get('/teapot', () => $router.response(418, { short: 'and stout' }))
+$router.get('/late', () => { setTimeout(() => { throw new Error('thrown later') }, 0); return 'ok' })
 """
 TOKEN = "scrape-me-" + "t" * 20
 
@@ -52,11 +53,12 @@ def samples(family, project_id: str) -> dict:
 
 @pytest.fixture(scope="module")
 def counted(client, root_headers):
-    """A service that answered 40 fast, 10 slow (80 ms), 5 failing and 3 teapot requests."""
+    """A service that answered 40 fast, 10 slow (80 ms), 5 failing, 3 teapot and 2 requests whose
+    timer throws after the answer."""
     service = new_service(client, root_headers)
     service.deploy(CODE)
     before = metrics_of(service)
-    for path, times in (("/fast", 40), ("/slow", 10), ("/boom", 5), ("/teapot", 3)):
+    for path, times in (("/fast", 40), ("/slow", 10), ("/boom", 5), ("/teapot", 3), ("/late", 2)):
         for _ in range(times):
             client.get(service.bot(path))
     yield service, before
@@ -66,7 +68,7 @@ def counted(client, root_headers):
 def test_a_new_service_has_empty_metrics_for_the_last_hour(counted):
     _, before = counted
     assert before["window"] == 3600 and before["step"] == 60 and len(before["series"]) == MINUTES
-    assert before["totals"] == {"requests": 0, "errors": 0, "recycles": 0, "restarts": 0, "crashes": 0}
+    assert before["totals"] == {"requests": 0, "errors": 0, "recycles": 0, "restarts": 0, "crashes": 0, "jsErrors": 0}
     assert before["lastHour"]["p50"] is None and before["lastHour"]["p95"] is None
     stamps = [point["t"] for point in before["series"]]
     assert stamps == sorted(stamps) and len(set(stamps)) == MINUTES
@@ -74,16 +76,17 @@ def test_a_new_service_has_empty_metrics_for_the_last_hour(counted):
 
 def test_requests_errors_and_latency_are_counted(counted):
     service, _ = counted
-    report = metrics_of(service)
-    assert report["totals"]["requests"] == 58 and report["totals"]["errors"] == 5  # a 418 is no error
+    # the timers' errors reach the server with the worker's next batch of log lines (0.1 s)
+    report = service.wait_for(lambda: (r := metrics_of(service))["totals"]["jsErrors"] == 2 and r, what="two JS errors")
+    assert report["totals"]["requests"] == 60 and report["totals"]["errors"] == 5  # a 418 is no error
     hour = report["lastHour"]
-    assert hour["requests"] == 58 and hour["errors"] == 5
-    # 10 of 58 took 80 ms or more, so p95 is a slow one; half of them are fast ones
+    assert hour["requests"] == 60 and hour["errors"] == 5 and hour["jsErrors"] == 2
+    # 10 of 60 took 80 ms or more, so p95 is a slow one; half of them are fast ones
     assert 70 <= hour["p95"] <= 1000, hour
     assert hour["p50"] < 70 and hour["p50"] < hour["p95"], hour
     # the requests are in the last minute or two of the series (the minute may have turned)
     recent = report["series"][-2:]
-    assert sum(point["requests"] for point in recent) == 58 and sum(point["errors"] for point in recent) == 5
+    assert sum(point["requests"] for point in recent) == 60 and sum(point["errors"] for point in recent) == 5
     assert all(point["requests"] == 0 and point["p50"] is None for point in report["series"][:-2])
     assert report["memory"] > 10 * 2**20
     assert report["series"][-1]["memory"] >= 10 * 2**20  # sampled into the minute being watched
@@ -107,6 +110,7 @@ def test_prometheus_text_parses_and_agrees(counted, client, root_headers):
     parsed = families(response.text)
     assert samples(parsed["m3m_service_requests"], project_id) == {"m3m_service_requests_total": totals["requests"]}
     assert samples(parsed["m3m_service_errors"], project_id) == {"m3m_service_errors_total": 5}
+    assert samples(parsed["m3m_service_js_errors"], project_id) == {"m3m_service_js_errors_total": 2}
     histogram = samples(parsed["m3m_service_request_duration_seconds"], project_id)
     buckets = [histogram[("m3m_service_request_duration_seconds_bucket", le)] for le in [repr(b) for b in BOUNDS] + ["+Inf"]]
     assert buckets == sorted(buckets) and buckets[-1] == totals["requests"]

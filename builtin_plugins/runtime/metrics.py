@@ -34,7 +34,11 @@ BOUNDS = (
     0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 60.0,
 )
 BUCKETS = len(BOUNDS) + 1
-COUNTS = ("recycles", "restarts", "crashes")  # what the supervisor counts (Supervisor.count)
+# What the supervisor counts (Supervisor.count), and the JSON name of each: a hand-over to a fresh
+# worker, a restart after a crash, a crash, an ERROR line the service's JS logged (console.error,
+# $logger.error, an error thrown in a timer or a schedule job: the JS errors outside a route's answer).
+COUNTS = {"recycles": "recycles", "restarts": "restarts", "crashes": "crashes", "js_errors": "jsErrors"}
+TALLIES = {"requests": "requests", "errors": "errors", **COUNTS}  # every counter of a minute, JSON names
 
 
 def _histogram() -> array:
@@ -44,7 +48,7 @@ def _histogram() -> array:
 class Minute:
     """One minute of one service: requests, errors, their latency histogram, the largest RSS sampled."""
 
-    __slots__ = ("stamp", "requests", "errors", "histogram", "memory", "recycles", "restarts", "crashes")
+    __slots__ = ("stamp", "requests", "errors", "histogram", "memory", *COUNTS)
 
     def __init__(self, stamp: int) -> None:
         self.stamp = stamp  # minutes since the epoch
@@ -52,13 +56,13 @@ class Minute:
         self.errors = 0
         self.histogram = _histogram()
         self.memory: int | None = None
-        self.recycles = self.restarts = self.crashes = 0
+        self.recycles = self.restarts = self.crashes = self.js_errors = 0
 
 
 class ServiceMetrics:
     """A service's totals since this server started counting it, and its last hour."""
 
-    __slots__ = ("since", "requests", "errors", "histogram", "latency_sum", "recycles", "restarts", "crashes", "minutes")
+    __slots__ = ("since", "requests", "errors", "histogram", "latency_sum", "minutes", *COUNTS)
 
     def __init__(self) -> None:
         self.since = _iso(time.time())
@@ -66,7 +70,7 @@ class ServiceMetrics:
         self.errors = 0
         self.histogram = _histogram()
         self.latency_sum = 0.0
-        self.recycles = self.restarts = self.crashes = 0
+        self.recycles = self.restarts = self.crashes = self.js_errors = 0
         self.minutes: list[Minute | None] = [None] * MINUTES
 
     def minute(self, stamp: int) -> Minute:
@@ -141,7 +145,7 @@ class Metrics:
             slot.errors += 1
 
     def count(self, project_id: str, what: str) -> None:
-        """A supervisor event: recycles (a hand-over), restarts (after a crash), crashes."""
+        """A supervisor event: one of COUNTS (recycles, restarts, crashes, js_errors)."""
         service = self.services.get(project_id)
         if service is None:
             service = self.services[project_id] = ServiceMetrics()
@@ -206,28 +210,27 @@ class Metrics:
         window = service.window(stamp)
         merged = _histogram()
         series = []
-        hour = {"requests": 0, "errors": 0, "recycles": 0, "restarts": 0, "crashes": 0}
+        hour = dict.fromkeys(TALLIES.values(), 0)
         for offset, slot in enumerate(window):
             start = (stamp - MINUTES + 1 + offset) * 60
             if slot is None:
-                series.append({"t": _iso(start), "requests": 0, "errors": 0, "p50": None, "p95": None, "memory": None,
-                               "recycles": 0, "restarts": 0, "crashes": 0})
+                series.append({"t": _iso(start), **dict.fromkeys(TALLIES.values(), 0), "p50": None, "p95": None, "memory": None})
                 continue
             for index, count in enumerate(slot.histogram):
                 merged[index] += count
-            for key in hour:
-                hour[key] += getattr(slot, key)
+            tallies = {name: getattr(slot, key) for key, name in TALLIES.items()}
+            for name, value in tallies.items():
+                hour[name] += value
             series.append({
-                "t": _iso(start), "requests": slot.requests, "errors": slot.errors,
+                "t": _iso(start), **tallies,
                 "p50": quantile(slot.histogram, 0.5), "p95": quantile(slot.histogram, 0.95), "memory": slot.memory,
-                "recycles": slot.recycles, "restarts": slot.restarts, "crashes": slot.crashes,
             })
         return {
             "window": MINUTES * 60,
             "step": 60,
             "since": service.since,
             "memory": memory,
-            "totals": {key: getattr(service, key) for key in ("requests", "errors", *COUNTS)},
+            "totals": {name: getattr(service, key) for key, name in TALLIES.items()},
             "lastHour": {**hour, "p50": quantile(merged, 0.5), "p95": quantile(merged, 0.95)},
             "series": series,
         }

@@ -29,6 +29,7 @@ class ServiceCollector(Collector):
             "recycles": CounterMetricFamily("m3m_service_recycles", "Workers replaced by a hand-over (RSS or request count)", labels=LABELS),
             "crashes": CounterMetricFamily("m3m_service_crashes", "Crashes of the service's worker", labels=LABELS),
             "restarts": CounterMetricFamily("m3m_service_restarts", "Restarts after a crash", labels=LABELS),
+            "js_errors": CounterMetricFamily("m3m_service_js_errors", "ERROR lines the service's JS logged (console.error, $logger.error, a timer or schedule job that threw)", labels=LABELS),
         }
         latency = HistogramMetricFamily("m3m_service_request_duration_seconds", "Time to answer a request to the service's routes", labels=LABELS)
         memory = GaugeMetricFamily("m3m_service_memory_bytes", "RSS of the service's worker (0 when none runs)", labels=LABELS)

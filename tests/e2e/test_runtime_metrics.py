@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import httpx
 
+from runtime_support import wait_until
+
 from .test_code import model_value, type_code, wait_for_editor
 from .test_projects import make_project
 from .ui_support import look, open_page
@@ -17,6 +19,7 @@ $router.get('/hello/:name', async (ctx) => {
 })
 $router.get('/slow', async () => { await new Promise((resolve) => setTimeout(resolve, 50)); return 'slow' })
 $router.get('/boom', () => { throw new Error('boom') })
+$router.get('/late', () => { setTimeout(() => { throw new Error('thrown later') }, 0); return 'ok' })
 """
 
 
@@ -47,9 +50,13 @@ def test_the_metrics_panel_draws_the_last_hour_and_refreshes(root_page, client, 
             httpx.get(f"{bot}/slow")
         for _ in range(2):
             assert httpx.get(f"{bot}/boom").status_code == 500
+        assert httpx.get(f"{bot}/late").status_code == 200
+        # the timer's error line reaches the server with the worker's next batch of log lines
+        wait_until(lambda: client.get(f"{api}/runtime/metrics", headers=root_headers).json()["totals"]["jsErrors"] == 1, what="the JS error")
         page.reload()
-        metrics.get_by_test_id("metric-requests").filter(has_text="26").wait_for()
+        metrics.get_by_test_id("metric-requests").filter(has_text="27").wait_for()
         assert metrics.get_by_test_id("metric-errors").inner_text() == "2"
+        assert metrics.get_by_test_id("metric-js-errors").inner_text() == "1"
         p95 = metrics.get_by_test_id("metric-p95").inner_text()
         assert p95.endswith("ms") and float(p95.split()[0].replace(",", "")) >= 30, p95
         # Three charts, drawn: bars for the minute's requests, the two latency lines, the memory area.
@@ -61,7 +68,7 @@ def test_the_metrics_panel_draws_the_last_hour_and_refreshes(root_page, client, 
         # It refreshes on its own (every 15 s): more requests show up without a reload.
         for index in range(4):
             httpx.get(f"{bot}/hello/more{index}")
-        metrics.get_by_test_id("metric-requests").filter(has_text="30").wait_for(timeout=40_000)
+        metrics.get_by_test_id("metric-requests").filter(has_text="31").wait_for(timeout=40_000)
     finally:
         client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)
 

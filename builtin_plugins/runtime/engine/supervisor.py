@@ -387,6 +387,8 @@ class Supervisor:
             if message.get("t") == "log":
                 for stamp, level, text in message.get("lines", []):
                     self.logs.write(service.id, level, text, stamp)
+                    if level == "ERROR":
+                        self.count(service.id, "js_errors")
             elif message.get("t") == "heartbeat":
                 worker.heartbeat(message)
 

@@ -543,6 +543,7 @@ const en = {
     requests: "Requests",
     errors: "Errors (5xx)",
     ok: "Answered",
+    jsErrors: "Logged JS errors",
     p50: "Latency p50",
     p95: "Latency p95",
     recycles: "Recycles",

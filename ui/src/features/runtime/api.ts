@@ -141,14 +141,18 @@ export interface MetricsPoint {
   recycles: number;
   restarts: number;
   crashes: number;
+  jsErrors: number;
 }
 
 interface Counts {
   requests: number;
+  /** answers with a 5xx */
   errors: number;
   recycles: number;
   restarts: number;
   crashes: number;
+  /** ERROR lines the service's JS logged (console.error, a timer that threw ...) */
+  jsErrors: number;
 }
 
 export interface Metrics {

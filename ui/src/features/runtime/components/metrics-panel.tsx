@@ -105,9 +105,10 @@ function MetricsView({ data }: { data: Metrics }) {
   );
   return (
     <div className="grid gap-5">
-      <dl className="grid grid-cols-3 gap-4 sm:grid-cols-6">
+      <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4 lg:grid-cols-7">
         <Stat label={t("metrics.requests")} value={formatNumber(hour.requests)} testId="metric-requests" />
         <Stat label={t("metrics.errors")} value={formatNumber(hour.errors)} testId="metric-errors" />
+        <Stat label={t("metrics.jsErrors")} value={formatNumber(hour.jsErrors)} testId="metric-js-errors" />
         <Stat label={t("metrics.p50")} value={ms(hour.p50)} testId="metric-p50" />
         <Stat label={t("metrics.p95")} value={ms(hour.p95)} testId="metric-p95" />
         <Stat label={t("metrics.recycles")} value={formatNumber(hour.recycles)} testId="metric-recycles" />
