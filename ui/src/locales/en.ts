@@ -519,7 +519,6 @@ const en = {
   },
   logs: {
     title: "Logs",
-    description: "The log of the current run: a new start clears it.",
     live: "Live",
     paused: "Paused",
     pause: "Pause",
