@@ -8,9 +8,10 @@ import { defineConfig } from "vite";
 const server = process.env.M3M_URL ?? "http://127.0.0.1:3000";
 const proxied = { target: server, changeOrigin: false };
 
-// What only the goals pages need: their components, recharts and its dependencies.
+// What only the goals pages and the runtime panel's metrics need: their components, recharts and
+// its dependencies (the metrics panel is loaded lazily, as the goals pages are).
 const CHARTS =
-  /src[\\/]features[\\/]goals[\\/]components[\\/]|node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|decimal\.js-light|es-toolkit|@reduxjs|redux|redux-thunk|immer|reselect|eventemitter3|internmap|react-redux)[\\/]/;
+  /src[\\/]features[\\/](goals[\\/]components[\\/]|runtime[\\/]components[\\/]metrics-panel)|node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|decimal\.js-light|es-toolkit|@reduxjs|redux|redux-thunk|immer|reselect|eventemitter3|internmap|react-redux)[\\/]/;
 
 // Monaco (the code and diff editors): the package and the components that import it; only the
 // pages with an editor load it, through components/code-editor.tsx.

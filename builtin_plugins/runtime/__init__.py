@@ -20,9 +20,11 @@ def m3m_settings():
 
 @hookimpl
 def m3m_blueprints(app):
+    from .metrics_routes import blueprint as metrics
     from .routes import blueprint
+    from .runs_routes import blueprint as runs
 
-    return [blueprint]
+    return [blueprint, metrics, runs]
 
 
 @hookimpl

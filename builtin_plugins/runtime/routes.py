@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from time import perf_counter
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
@@ -247,8 +248,10 @@ async def service_route(pid: str, path: str):
     raw = await request.get_data(as_text=False)
     if len(raw) > limit:
         return envelope(413, f"the request body is larger than {limit} bytes")
+    began = perf_counter()
     status, headers, body = await service_routes.answer(
         runtime(), project["id"], request.method, "/" + path, {key: request.args.get(key) for key in request.args},
         {key.lower(): value for key, value in request.headers.items()}, raw, request.remote_addr or "",
     )
+    runtime().metrics.observe(project["id"], status, perf_counter() - began)
     return Response(body, status=status, headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers])

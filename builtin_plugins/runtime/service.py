@@ -15,6 +15,7 @@ from kernel.times import now
 from .apis import runtime_apis
 from .engine.logs import LogStore
 from .engine.supervisor import Supervisor
+from .metrics import Metrics
 
 log = logging.getLogger("m3m.runtime")
 
@@ -25,23 +26,30 @@ class Runtime:
         self.apis = runtime_apis(app.m3m.pm)  # every plugin's $ API, for the typings
         settings = app.m3m.settings
         self.states = app.m3m.db["runtime_services"]
-        self.logs = LogStore(settings.storage.path / "logs", settings.runtime.log_max_size)
-        self.supervisor = Supervisor(settings, app.m3m.db.uri, self.logs, on_change=self.record, use_zygote=settings.runtime.fork_server)
+        self.logs = LogStore(settings.storage.path / "logs", settings.runtime.log_max_size, keep_runs=settings.runtime.log_runs)
+        self.metrics = Metrics(self._memory, self._running)
+        self.supervisor = Supervisor(
+            settings, app.m3m.db.uri, self.logs, on_change=self.record, use_zygote=settings.runtime.fork_server,
+            count=self.metrics.count,
+        )
         self._autostart: asyncio.Task | None = None
 
     async def open(self) -> None:
         await self.states.create_index("project", unique=True)
         self.logs.start()
         await self.supervisor.start_watching()
+        self.metrics.start()
         self._autostart = asyncio.create_task(self.autostart())
 
     async def close(self) -> None:
         if self._autostart:
             self._autostart.cancel()
+        await self.metrics.close()
         await self.supervisor.close()
         await self.logs.close()
 
     async def record(self, project_id: str, snapshot: dict) -> None:
+        self.logs.history.note(project_id, snapshot["state"], snapshot["reason"])  # how the run ended
         await put_document(
             self.states,
             {"project": project_id},
@@ -84,6 +92,7 @@ class Runtime:
         self.supervisor.set_sleep(project_id, self.sleep_after(await self.stored(project_id)))
 
     async def start(self, project: dict, release: dict) -> dict:
+        self.metrics.slugs[project["id"]] = project["slug"]  # its label, even if it stops before a sample
         await self.set_desired(project["id"], "running", release["version"])
         return await self.supervisor.start(project, release, sleep_after=self.sleep_after(await self.stored(project["id"])))
 
@@ -161,3 +170,19 @@ class Runtime:
         await self.supervisor.stop(project_id, record=False)
         await self.states.delete_many({"project": project_id})
         self.logs.delete(project_id)
+        self.metrics.forget(project_id)
+
+    # -- what the metrics read (metrics.py) ----------------------------------------------------
+
+    def _memory(self, project_id: str) -> int:
+        """The RSS of the service's worker from its last heartbeat (no /proc read), 0 when none runs."""
+        service = self.supervisor.services.get(project_id)
+        worker = service.worker if service else None
+        return worker.rss if worker is not None and worker.alive else 0
+
+    def _running(self) -> dict[str, str]:
+        return {
+            project_id: service.project["slug"]
+            for project_id, service in self.supervisor.services.items()
+            if service.state == "running" and service.worker is not None
+        }

@@ -13,6 +13,7 @@ import base64
 import json
 import logging
 import re
+from time import perf_counter
 from urllib.parse import parse_qsl
 
 from .engine.ipc import RemoteError
@@ -128,11 +129,13 @@ def asgi_handler(runtime_of, app):
         for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
             query.setdefault(key, value)  # the first value of a repeated key, as the Quart route did
         client = scope.get("client") or ("",)
+        began = perf_counter()
         try:
             result = await answer(runtime, service.id, scope["method"], path, query, headers, bytes(body), client[0] or "")
         except Exception:  # a bug here must cost one request, never leak a trace
             log.exception("runtime: the service route failed")
             result = envelope(500, "internal error; the server log has the details", "internal_error")
+        runtime.metrics.observe(service.id, result[0], perf_counter() - began)
         await _send(send, scope, *result)
         return True
 

@@ -1,6 +1,6 @@
 """The runtime's settings section [runtime]: the limits of every service's worker."""
 
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, field_validator
 
 from kernel.settings import Duration, Int, Section, Size
 
@@ -18,3 +18,13 @@ class RuntimeSettings(Section):
     fork_server: StrictBool = True  # workers forked from a zygote (engine/zygote.py); false: each one spawned
     sleep_when_idle: StrictBool = False  # for projects that did not choose (PUT .../runtime/sleep)
     sleep_after: Duration = 15 * 60  # without a request this long, a service that may sleep does
+    log_runs: Int = Field(10, ge=0, le=1000)  # past runs whose logs are kept (docs/runtime/logs.md)
+    metrics_token: str = ""  # when set, `Authorization: Bearer <it>` reads /api/metrics (else root only)
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        # It opens a list of every project: a short one could be guessed.
+        if value and len(value) < 16:
+            raise ValueError("must be empty or at least 16 characters")
+        return value

@@ -25,6 +25,8 @@ from pathlib import Path
 
 from kernel.times import log_stamp
 
+from .runs import RunHistory
+
 log = logging.getLogger("m3m.runtime")
 
 FLUSH_SECONDS = 0.2
@@ -93,8 +95,9 @@ class Subscription:
 
 
 class LogStore:
-    def __init__(self, root: Path, max_run_bytes: int, max_pending_bytes: int = MAX_PENDING_BYTES) -> None:
+    def __init__(self, root: Path, max_run_bytes: int, max_pending_bytes: int = MAX_PENDING_BYTES, keep_runs: int = 10) -> None:
         self.root = Path(root)
+        self.history = RunHistory(self.root / "runs", self.path, keep_runs)  # the past runs (runs.py)
         self.max_run_bytes = max_run_bytes
         self.max_pending_bytes = max_pending_bytes
         self.pending_bytes = 0
@@ -146,11 +149,15 @@ class LogStore:
             run = self.runs[project_id] = _Run(written=written, truncated=written >= self.max_run_bytes)
         return run
 
-    def new_run(self, project_id: str) -> None:
-        """A new run starts with an empty log (the file is emptied at the next flush)."""
+    def new_run(self, project_id: str, release: str | None = None) -> None:
+        """A new run starts with an empty log (at the next flush the old one, with its lines
+        still in memory, moves to the past runs and the file starts afresh)."""
         old = self.runs.get(project_id)
+        tail = ""
         if old:
             self.pending_bytes -= old.chunk_bytes
+            tail = "".join(old.chunks) if old.mode != "delete" else ""
+        self.history.begin(project_id, release, tail)
         self.runs[project_id] = _Run(mode="w")
         self._publish(project_id, [RESET])
 
@@ -191,10 +198,11 @@ class LogStore:
 
     async def flush(self) -> None:
         async with self._flush_lock:
+            runs = self.history.take()  # before the batch: an old run's file moves before the new one starts
             batch = self._take()
-            if batch:
+            if runs or batch:
                 try:
-                    await asyncio.to_thread(self._write_batch, batch)
+                    await asyncio.to_thread(self._write_all, runs, batch)
                 except OSError as exc:
                     # A full disk must not stop the server; holding the lines would only move
                     # the problem to memory, so they are lost.
@@ -217,6 +225,11 @@ class LogStore:
                 run.mode = "a"
         return batch
 
+    def _write_all(self, runs: list[tuple], batch: list[tuple[Path, str, str]]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.history.apply(runs)
+        self._write_batch(batch)
+
     def _write_batch(self, batch: list[tuple[Path, str, str]]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         for path, mode, text in batch:
@@ -232,13 +245,26 @@ class LogStore:
         if old:
             self.pending_bytes -= old.chunk_bytes
         self.runs[project_id] = _Run(mode="delete")
+        self.history.forget(project_id)
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def read(self, project_id: str, offset: int, limit: int) -> dict:
-        """A page of lines: {lines, nextOffset, total} (one pass over the file, in a thread)."""
+    async def _file(self, project_id: str, run: int | None) -> Path | None:
+        """The log file of the current run (run None) or of a kept run; None: no such run."""
         await self.flush()
-        return await asyncio.to_thread(self._read_page, self.path(project_id), offset, limit)
+        return self.path(project_id) if run is None else self.history.path(project_id, run)
+
+    async def read(self, project_id: str, offset: int, limit: int, run: int | None = None) -> dict | None:
+        """A page of lines: {lines, nextOffset, total} (one pass over the file, in a thread)."""
+        path = await self._file(project_id, run)
+        return None if path is None else await asyncio.to_thread(self._read_page, path, offset, limit)
+
+    async def list_runs(self, project_id: str) -> list[dict]:
+        """The kept runs, newest (the current one) first, each with its log's size in bytes."""
+        await self.flush()
+        listing = self.history.listing(project_id)
+        sizes = await asyncio.to_thread(lambda: [_size(path) for _, path in listing])
+        return [{**entry, "size": size} for (entry, _), size in zip(listing, sizes)]
 
     @staticmethod
     def _read_page(path: Path, offset: int, limit: int) -> dict:
@@ -252,12 +278,14 @@ class LogStore:
             pass
         return {"lines": lines, "nextOffset": offset + len(lines), "total": total}
 
-    async def chunks(self, project_id: str):
-        """The whole log as text chunks, for the download."""
-        await self.flush()
+    async def chunks(self, project_id: str, run: int | None = None):
+        """The whole log as text chunks, for the download (nothing for a run not kept)."""
+        path = await self._file(project_id, run)
         try:
-            handle = await asyncio.to_thread(open, self.path(project_id), "rb")
+            handle = await asyncio.to_thread(open, path, "rb") if path else None
         except FileNotFoundError:
+            return
+        if handle is None:
             return
         try:
             while chunk := await asyncio.to_thread(handle.read, READ_CHUNK):
@@ -282,3 +310,10 @@ class LogStore:
     def listening(self, project_id: str) -> int:
         return len(self.subscribers.get(project_id, ()))
 
+
+
+def _size(path: Path | None) -> int:
+    try:
+        return path.stat().st_size if path else 0
+    except OSError:
+        return 0

@@ -106,12 +106,15 @@ class Supervisor:
         logs: LogStore,
         on_change: Callable[[str, dict], Awaitable[None]] | None = None,
         use_zygote: bool = True,
+        count: Callable[[str, str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.runtime = settings.runtime
         self.db_uri = db_uri
         self.logs = logs
         self.on_change = on_change
+        # count(project id, "recycles" | "restarts" | "crashes"): the runtime's metrics (metrics.py)
+        self.count = count or (lambda project_id, what: None)
         self.services: dict[str, Service] = {}
         self.slugs: dict[str, str] = {}  # slug -> project id of the services here: the route's lookup
         self._watcher: asyncio.Task | None = None
@@ -205,7 +208,7 @@ class Supervisor:
         self.services[project["id"]] = service
         self.slugs[project["slug"]] = project["id"]
         if new_log:
-            self.logs.new_run(project["id"])
+            self.logs.new_run(project["id"], release["version"])
         if asleep and sleep_after is not None:
             service.state = "sleeping"
             self._event(service, "INFO", f"release {release['version']} is asleep: the next request wakes it")
@@ -411,6 +414,8 @@ class Supervisor:
             if message.get("t") == "log":
                 for stamp, level, text in message.get("lines", []):
                     self.logs.write(service.id, level, text, stamp)
+                    if level == "ERROR":
+                        self.count(service.id, "js_errors")
             elif message.get("t") == "heartbeat":
                 worker.heartbeat(message)
 
@@ -492,6 +497,7 @@ class Supervisor:
         service.reason = reason
         service.worker = None
         log.warning("runtime: the service of %s crashed: %s", service.project.get("slug", service.id), reason)
+        self.count(service.id, "crashes")
         self._event(service, "ERROR", f"crashed: {reason}" + (f"\n{stack.strip()}" if stack and stack.strip() else ""))
         if time.monotonic() - service.run_started > STABLE_SECONDS:
             service.restarts = 0
@@ -501,6 +507,7 @@ class Supervisor:
             return
         delay = self.runtime.restart_backoff * (2**service.restarts)
         service.restarts += 1
+        self.count(service.id, "restarts")
         self._event(service, "WARN", f"restart {service.restarts} of {self.runtime.restart_limit} in {delay:g}s")
         self._spawn(service, self._restart_later(service, delay))
 
@@ -566,6 +573,7 @@ class Supervisor:
         service.recycling = False
         why = f"{old.requests} requests" if old.requests >= self.runtime.recycle_requests else f"RSS {old.rss // 2**20} MB"
         self._event(service, "INFO", f"recycled: pid {old.pid} -> {fresh.pid} after {why}")
+        self.count(service.id, "recycles")
         await self._changed(service)
         while old.in_flight and old.alive:  # each ends within the route timeout
             await asyncio.sleep(0.01)

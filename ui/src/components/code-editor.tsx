@@ -11,6 +11,9 @@ const LazyDiff = lazy(() => editors().then((module) => ({ default: module.DiffEd
 /** The project's `$` typings for every editor on the page (loads Monaco if it is not yet). */
 export const setTypings = (text: string) => editors().then((module) => module.setTypings(text));
 
+/** Format Document on the editor showing `path`: its text after, or null (no such editor). */
+export const formatDocument = (path: string) => editors().then((module) => module.formatDocument(path));
+
 const fallback = <Skeleton className="h-full w-full rounded-none" />;
 
 export function CodeEditor(props: CodeEditorProps) {

@@ -125,3 +125,12 @@ export function DiffEditor({ left, right }: DiffEditorProps) {
 }
 
 export { setTypings } from "./monaco";
+
+/** Monaco's Format Document on the editor showing `path` (the TypeScript service formats
+ * JavaScript); the text after it, or null when no editable editor shows that document. */
+export async function formatDocument(path: string): Promise<string | null> {
+  const instance = monaco.editor.getEditors().find((item) => item.getModel()?.uri.path === monaco.Uri.file(path).path);
+  if (!instance || instance.getOption(monaco.editor.EditorOption.readOnly)) return null;
+  await instance.getAction("editor.action.formatDocument")?.run();
+  return instance.getValue();
+}

@@ -3,6 +3,7 @@
 // everything it pulls in are the `monaco` chunk, loaded by the pages that show an editor.
 import * as monaco from "monaco-editor/editor/editor.api";
 import "monaco-editor/languages/definitions/javascript/register";
+import "monaco-editor/features/format/register"; // Format Document (format on save)
 import { javascriptDefaults, ScriptTarget } from "monaco-editor/languages/features/typescript/register";
 import EditorWorker from "monaco-editor/editor/editor.worker?worker";
 import TsWorker from "monaco-editor/languages/features/typescript/ts.worker?worker";

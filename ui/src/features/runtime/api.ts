@@ -2,7 +2,7 @@
 // current run's log: pages by offset, a download, and live lines over server-sent events.
 import { type QueryClient, queryOptions } from "@tanstack/react-query";
 import { projectKeys, type RuntimeState } from "@/features/projects/api";
-import { api, errorOf, unauthorizedAnswer } from "@/lib/api";
+import { api, errorOf, type Page, unauthorizedAnswer } from "@/lib/api";
 import { session } from "@/lib/session";
 
 const base = (pid: string) => `/api/projects/${encodeURIComponent(pid)}/runtime`;
@@ -27,26 +27,29 @@ export interface LogPage {
 
 export const LOG_PAGE = 1000;
 
-export const logPage = (pid: string, offset: number, limit = LOG_PAGE) =>
-  api<LogPage>(`${base(pid)}/logs`, { query: { offset, limit } });
+/** The log of the current run, or of a past run (`run`: its id, from runsQuery). */
+const logBase = (pid: string, run?: number) => (run === undefined ? `${base(pid)}/logs` : `${base(pid)}/runs/${run}/logs`);
 
-export const logKeys = { tail: (pid: string) => ["logs", pid, "tail"] as const };
+export const logPage = (pid: string, offset: number, limit = LOG_PAGE, run?: number) =>
+  api<LogPage>(logBase(pid, run), { query: { offset, limit } });
+
+export const logKeys = { tail: (pid: string, run?: number) => ["logs", pid, "tail", run ?? "current"] as const };
 
 /** The last page of the log: how long it is first, then its end. */
-export const logTailQuery = (pid: string) =>
+export const logTailQuery = (pid: string, run?: number) =>
   queryOptions({
-    queryKey: logKeys.tail(pid),
+    queryKey: logKeys.tail(pid, run),
     queryFn: async () => {
-      const { total } = await logPage(pid, 0, 1);
+      const { total } = await logPage(pid, 0, 1, run);
       const offset = Math.max(0, total - LOG_PAGE);
-      const page = await logPage(pid, offset);
+      const page = await logPage(pid, offset, LOG_PAGE, run);
       return { ...page, offset };
     },
     staleTime: 0,
     gcTime: 0,
   });
 
-export const logDownload = (pid: string) => api<Blob>(`${base(pid)}/logs/download`, { as: "blob" });
+export const logDownload = (pid: string, run?: number) => api<Blob>(`${logBase(pid, run)}/download`, { as: "blob" });
 
 /**
  * New log lines as they are written (the SSE stream, read with fetch so that the bearer token
@@ -102,3 +105,71 @@ export function parseLine(line: string): { time: string; level: Level; text: str
   const level = (name === "warning" ? "warn" : LEVELS.includes(name as Level) ? name : "info") as Level;
   return { time: match[1]!, level, text: match[3]! };
 }
+
+// -- past runs (docs/runtime/logs.md "Past runs") ------------------------------------------------
+
+export interface Run {
+  id: number;
+  release: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** null while it goes on */
+  exit: "stopped" | "crashed" | "replaced" | null;
+  reason: string | null;
+  current: boolean;
+  size: number;
+}
+
+export const runsQuery = (pid: string) =>
+  queryOptions({
+    queryKey: ["runs", pid] as const,
+    queryFn: () => api<Page<Run>>(`${base(pid)}/runs`, { query: { perPage: 100 } }),
+    staleTime: 0,
+  });
+
+// -- metrics (docs/runtime/metrics.md) ------------------------------------------------------------
+
+export interface MetricsPoint {
+  t: string;
+  requests: number;
+  errors: number;
+  /** milliseconds; null without a request that minute */
+  p50: number | null;
+  p95: number | null;
+  /** bytes; null when nothing was sampled */
+  memory: number | null;
+  recycles: number;
+  restarts: number;
+  crashes: number;
+  jsErrors: number;
+}
+
+interface Counts {
+  requests: number;
+  /** answers with a 5xx */
+  errors: number;
+  recycles: number;
+  restarts: number;
+  crashes: number;
+  /** ERROR lines the service's JS logged (console.error, a timer that threw ...) */
+  jsErrors: number;
+}
+
+export interface Metrics {
+  window: number;
+  step: number;
+  since: string;
+  memory: number;
+  totals: Counts;
+  lastHour: Counts & { p50: number | null; p95: number | null };
+  series: MetricsPoint[];
+}
+
+export const METRICS_REFRESH_MS = 15_000;
+
+export const metricsQuery = (pid: string) =>
+  queryOptions({
+    queryKey: ["metrics", pid] as const,
+    queryFn: () => api<Metrics>(`${base(pid)}/metrics`),
+    refetchInterval: METRICS_REFRESH_MS,
+  });

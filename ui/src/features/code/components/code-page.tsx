@@ -6,11 +6,13 @@ import { GitBranchIcon, GitBranchPlusIcon, Loader2Icon, MoreHorizontalIcon, Pack
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { toast } from "sonner";
-import { CodeEditor, setTypings } from "@/components/code-editor";
+import { CodeEditor, formatDocument, setTypings } from "@/components/code-editor";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { ErrorState } from "@/components/error-state";
 import { NotFoundInline } from "@/components/not-found-inline";
 import { Badge } from "@/components/ui/badge";
+import { Label } from "@/components/ui/label";
+import { Switch } from "@/components/ui/switch";
 import { Button } from "@/components/ui/button";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSeparator, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
@@ -19,6 +21,7 @@ import { pipelineQuery } from "@/features/projects/api";
 import { useProject } from "@/features/projects/use-project";
 import { CreateReleaseDialog } from "@/features/releases/components/create-release-dialog";
 import { toastError } from "@/lib/form";
+import { useFormatOnSave } from "../format-on-save";
 import { branchQuery, codeKeys, deleteBranch, FIRST_BRANCH, pipelineKey, saveBranch, templateQuery, typingsQuery } from "../api";
 import { NewBranchDialog, ResetBranchDialog } from "./branch-dialogs";
 import { UnsavedGuard } from "./unsaved-guard";
@@ -65,9 +68,14 @@ export function CodePage() {
     },
     onError: toastError,
   });
-  const onSave = useCallback(() => {
-    if (!save.isPending && (dirty || fresh)) save.mutate(text.current);
-  }, [save, dirty, fresh]);
+  const [formatOnSave, setFormatOnSave] = useFormatOnSave();
+  const path = `/projects/${pid}/branches/${name}.js`;
+  const onSave = useCallback(async () => {
+    if (save.isPending || !(dirty || fresh)) return;
+    // Formatted first (the edit is undoable in the editor); the formatted text is what is saved.
+    const formatted = formatOnSave ? await formatDocument(path).catch(() => null) : null;
+    save.mutate(formatted ?? text.current);
+  }, [save, dirty, fresh, formatOnSave, path]);
   const remove = useMutation({
     mutationFn: () => deleteBranch(pid, name),
     onSuccess: async () => {
@@ -118,7 +126,13 @@ export function CodePage() {
           </Badge>
         )}
         <div className="ml-auto flex flex-wrap items-center gap-2">
-          <Button onClick={onSave} disabled={save.isPending || (!dirty && !fresh)} aria-keyshortcuts="Control+S" title={t("code.saveHint")}>
+          <div className="flex items-center gap-2" title={t("formatOnSave.text")}>
+            <Switch id="format-on-save" checked={formatOnSave} onCheckedChange={setFormatOnSave} />
+            <Label htmlFor="format-on-save" className="text-sm font-normal">
+              {t("formatOnSave.label")}
+            </Label>
+          </div>
+          <Button onClick={() => void onSave()} disabled={save.isPending || (!dirty && !fresh)} aria-keyshortcuts="Control+S" title={t("code.saveHint")}>
             {save.isPending ? <Loader2Icon className="animate-spin" /> : <SaveIcon />}
             {t("common.save")}
           </Button>
@@ -158,10 +172,10 @@ export function CodePage() {
         ) : (
           <CodeEditor
             key={`${name}-${resets}`}
-            path={`/projects/${pid}/branches/${name}.js`}
+            path={path}
             value={draft ?? saved}
             onChange={(value) => setDraft(value)}
-            onSave={onSave}
+            onSave={() => void onSave()}
             label={t("code.editorLabel", { name })}
           />
         )}

@@ -1,5 +1,6 @@
 // The current run's log: the last lines, older ones paged in backwards, new ones live (SSE),
-// a level filter, a search, pause/resume and a download. A virtualised list: 100,000 lines scroll
+// a level filter, a search, pause/resume and a download; a past run's log (the run picker) the
+// same way, without the live part. A virtualised list: 100,000 lines scroll
 // as smoothly as 100. The API answers {lines: [...]} and only that is read (the seed crashed on
 // `logs.filter is not a function` by treating the answer as the array).
 import { useQuery } from "@tanstack/react-query";
@@ -19,7 +20,8 @@ import { useProject } from "@/features/projects/use-project";
 import { formatNumber } from "@/lib/format";
 import { toastError } from "@/lib/form";
 import { cn } from "@/lib/utils";
-import { followLog, LEVELS, type Level, logDownload, logPage, logTailQuery, LOG_PAGE, parseLine } from "../api";
+import { followLog, LEVELS, type Level, logDownload, logPage, logTailQuery, LOG_PAGE, parseLine, runsQuery } from "../api";
+import { RunPicker, RunSummary } from "./run-picker";
 
 const ROW = 20; // px: one line, monospace
 const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -34,7 +36,9 @@ export function LogsPage() {
   const { t } = useTranslation();
   const project = useProject().data!;
   const pid = project.id;
-  const tail = useQuery(logTailQuery(pid));
+  const [run, setRun] = useState<number>(); // undefined: the current run
+  const runs = useQuery(runsQuery(pid));
+  const tail = useQuery(logTailQuery(pid, run));
   const [lines, setLines] = useState<string[]>([]);
   const [offset, setOffset] = useState(0); // the log's line number of lines[0]
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -50,12 +54,15 @@ export function LogsPage() {
     if (!tail.data) return;
     setLines(tail.data.lines);
     setOffset(tail.data.offset);
+    held.current = [];
+    atEnd.current = true;
   }, [tail.data]);
 
   // Live lines, from when the tail was read (lines written between the two are in both: the
   // stream starts after the page, and a duplicate at the seam is cheaper than a gap).
+  const refetchRuns = runs.refetch;
   useEffect(() => {
-    if (!tail.data) return;
+    if (!tail.data || run !== undefined) return; // a past run's log no longer grows
     const controller = new AbortController();
     followLog(
       pid,
@@ -69,12 +76,13 @@ export function LogsPage() {
         setLines([]);
         setOffset(0);
         toast.info(t("logs.reset"));
+        void refetchRuns(); // the run that ended is a past run now
       },
     ).catch((error: unknown) => {
       if ((error as Error).name !== "AbortError") toastError(error);
     });
     return () => controller.abort();
-  }, [pid, tail.data, t]);
+  }, [pid, tail.data, t, run, refetchRuns]);
 
   const resume = () => {
     setLines((all) => all.concat(held.current.splice(0)));
@@ -89,7 +97,7 @@ export function LogsPage() {
     setLoadingOlder(true);
     try {
       const from = Math.max(0, offset - LOG_PAGE);
-      const page = await logPage(pid, from, offset - from);
+      const page = await logPage(pid, from, offset - from, run);
       keep.current = { shown: shownCount.current, top: scroller.current?.scrollTop ?? 0 };
       setLines((all) => page.lines.concat(all));
       setOffset(from);
@@ -98,7 +106,7 @@ export function LogsPage() {
     } finally {
       setLoadingOlder(false);
     }
-  }, [offset, loadingOlder, pid]);
+  }, [offset, loadingOlder, pid, run]);
 
   const scroller = useRef<HTMLDivElement>(null);
   const shownCount = useRef(0);
@@ -124,11 +132,11 @@ export function LogsPage() {
 
   const download = async () => {
     try {
-      const blob = await logDownload(pid);
+      const blob = await logDownload(pid, run);
       const href = URL.createObjectURL(blob);
       const anchor = document.createElement("a");
       anchor.href = href;
-      anchor.download = `${project.slug}.log`;
+      anchor.download = run === undefined ? `${project.slug}.log` : `${project.slug}-run-${run}.log`;
       anchor.click();
       setTimeout(() => URL.revokeObjectURL(href), 1000);
     } catch (error) {
@@ -140,16 +148,21 @@ export function LogsPage() {
     <div className="flex h-[calc(100dvh-5.5rem)] min-h-[26rem] flex-col gap-3 md:h-[calc(100dvh-6.5rem)]">
       <PageHeader
         title={t("logs.title")}
-        description={t("logs.description")}
+        description={t("runs.description")}
         actions={
           <>
-            <Badge variant={paused ? "outline" : "success"} data-testid="live">
-              {paused ? t("logs.paused") : t("logs.live")}
-            </Badge>
-            <Button variant="outline" onClick={() => (paused ? resume() : setPaused(true))}>
-              {paused ? <PlayIcon /> : <PauseIcon />}
-              {paused ? t("logs.resume") : t("logs.pause")}
-            </Button>
+            <RunPicker runs={runs.data?.items} run={run} onChange={setRun} onOpen={() => void runs.refetch()} />
+            {run === undefined && (
+              <>
+                <Badge variant={paused ? "outline" : "success"} data-testid="live">
+                  {paused ? t("logs.paused") : t("logs.live")}
+                </Badge>
+                <Button variant="outline" onClick={() => (paused ? resume() : setPaused(true))}>
+                  {paused ? <PlayIcon /> : <PauseIcon />}
+                  {paused ? t("logs.resume") : t("logs.pause")}
+                </Button>
+              </>
+            )}
             <Button variant="outline" onClick={() => void download()}>
               <DownloadIcon />
               {t("logs.download")}
@@ -157,6 +170,7 @@ export function LogsPage() {
           </>
         }
       />
+      {run !== undefined && <RunSummary run={runs.data?.items.find((item) => item.id === run)} onBack={() => setRun(undefined)} />}
       <div className="flex flex-wrap items-center gap-2">
         <div className="relative">
           <SearchIcon className="pointer-events-none absolute top-2.5 left-2.5 size-4 text-muted-foreground" aria-hidden="true" />

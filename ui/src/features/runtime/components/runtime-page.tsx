@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { Loader2Icon, PlayIcon, RotateCwIcon, RouteIcon, ScrollTextIcon, SquareIcon, TriangleAlertIcon } from "lucide-react";
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import type * as React from "react";
 import { useTranslation } from "react-i18next";
 import { toast } from "sonner";
@@ -27,6 +27,9 @@ import { toastError } from "@/lib/form";
 import { Switch } from "@/components/ui/switch";
 import { afterRuntimeChange, restartService, setSleep, stopService } from "../api";
 import { RequestTester } from "./request-tester";
+
+// recharts is in the charts chunk, loaded with the panel (vite.config.ts), not with the app.
+const MetricsPanel = lazy(() => import("./metrics-panel").then((module) => ({ default: module.MetricsPanel })));
 
 /** 3 h 12 min, 45 s: how long since `since`, ticking every second. */
 function Uptime({ since }: { since: string | null }) {
@@ -195,6 +198,9 @@ export function RuntimePage() {
               )}
             </CardContent>
           </Card>
+          <Suspense fallback={<Skeleton className="h-72 rounded-xl" />}>
+            <MetricsPanel pid={pid} />
+          </Suspense>
           <Card>
             <CardHeader>
               <CardTitle className="flex items-center gap-2">
