@@ -168,3 +168,42 @@ def test_file_fields_are_read_only_for_a_service(client, root_headers, world):
     assert refused["status"] == 409 and "REST API" in refused["error"]
     assert client.get(world.api(f"/models/att/records/{record['id']}/files/f/{name}"), headers=root_headers).content == b"a"
     assert "f: string | null;" in client.get(world.api("/runtime/typings"), headers=root_headers).text
+
+
+def test_a_service_s_writes_reach_the_live_events(client, root_headers, world):
+    """$database writes in the worker are told to the server (ctx.tell -> m3m_service_notice) and
+    reach GET .../records/events as the REST API's do, in order, with the record."""
+    import json
+    import threading
+
+    import httpx
+
+    received, ready = [], threading.Event()
+
+    def listen():
+        with httpx.Client(base_url=str(client.base_url), timeout=30) as http:
+            with http.stream("GET", world.api("/models/people/records/events"), headers=root_headers) as stream:
+                assert stream.status_code == 200
+                event = None
+                for line in stream.iter_lines():
+                    if line.startswith(": connected"):
+                        ready.set()
+                    elif line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: "):
+                        received.append((event, json.loads(line[6:])))
+                        if len(received) == 5:
+                            return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    assert ready.wait(20)
+    bea = call(client, world, "people", "insert", {"name": "Bea"})["value"]
+    pair = call(client, world, "people", "insertMany", [{"name": "Cy"}, {"name": "Di"}])["value"]
+    call(client, world, "people", "update", bea["id"], {"name": "Bea 2"})
+    assert call(client, world, "people", "delete", pair[0]["id"]) == {}
+    thread.join(30)
+    assert [(event, data["action"], data["record"]["name"]) for event, data in received] == [
+        ("create", "create", "Bea"), ("create", "create", "Cy"), ("create", "create", "Di"),
+        ("update", "update", "Bea 2"), ("delete", "delete", "Cy")]
+    assert received[3][1]["record"]["revision"] == 2 and received[0][1]["record"]["id"] == bea["id"]

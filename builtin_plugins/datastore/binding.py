@@ -17,10 +17,16 @@ from .fields import multi
 from .store import Models
 
 FIND_OPTIONS = ("sort", "page", "perPage", "expand", "fields", "skipTotal")
+NOTICE = "datastore.record"  # the topic of a record a service wrote (ctx.tell)
 
 
 def binding(ctx) -> Binding:
-    models = Models(ctx.db, ctx.settings.datastore)
+    def tell(model, action, record):
+        # To the server's live events (m3m_service_notice in __init__.py): the SSE stream of the
+        # model hears a service's writes as it hears the REST API's.
+        ctx.tell(NOTICE, {"model": model["_id"], "action": action, "record": record})
+
+    models = Models(ctx.db, ctx.settings.datastore, tell)
     project_id = ctx.project["id"]
     records = models.records(project_id)
     limits = ctx.settings.datastore

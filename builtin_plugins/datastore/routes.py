@@ -6,6 +6,7 @@ from quart import Blueprint, Response, jsonify, request
 from quart_schema import tag
 
 from kernel.api import allow_body, body, load_model, read_json
+from kernel.cache import ShortCache
 from kernel.errors import Refused
 from kernel.plugins import app_service, await_me_maybe
 from kernel.tenancy import require_project
@@ -20,7 +21,7 @@ blueprint = Blueprint("datastore", __name__)
 
 
 def models(app=None) -> Models:
-    return app_service("m3m.datastore", lambda app: Models(app.m3m.db, app.m3m.settings.datastore, events(app).publish, project_files(app)), app)
+    return app_service("m3m.datastore", lambda app: Models(app.m3m.db, app.m3m.settings.datastore, events(app).publish, project_files(app), ShortCache()), app)
 
 
 def project_files(app):

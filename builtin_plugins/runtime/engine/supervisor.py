@@ -105,12 +105,14 @@ class Supervisor:
         logs: LogStore,
         on_change: Callable[[str, dict], Awaitable[None]] | None = None,
         use_zygote: bool = True,
+        on_notice: Callable[[str, str, object], None] | None = None,
     ) -> None:
         self.settings = settings
         self.runtime = settings.runtime
         self.db_uri = db_uri
         self.logs = logs
         self.on_change = on_change
+        self.on_notice = on_notice  # on_notice(project id, topic, data): a binding's ctx.tell
         self.services: dict[str, Service] = {}
         self.slugs: dict[str, str] = {}  # slug -> project id of the services here: the route's lookup
         self._watcher: asyncio.Task | None = None
@@ -386,6 +388,8 @@ class Supervisor:
                     self.logs.write(service.id, level, text, stamp)
             elif message.get("t") == "heartbeat":
                 worker.heartbeat(message)
+            elif message.get("t") == "notice" and self.on_notice is not None and isinstance(message.get("topic"), str):
+                self.on_notice(service.id, message["topic"], message.get("data"))
 
         return handle
 
