@@ -97,10 +97,10 @@ def test_a_post_is_recorded_without_a_before(client, root_headers, project):
     assert made.status_code == 201, made.text
     entry = newest(client, root_headers, action="datastore.create_record", project=project["id"])
     assert entry["method"] == "POST" and entry["before"] is None and entry["after"]["id"] == made.json()["id"]
-    changed = client.patch(f"{base}/audited/records/{made.json()['id']}", json={"v": "y"}, headers=root_headers)
+    changed = client.patch(f"{base}/audited", json={"name": "Renamed"}, headers=root_headers)
     assert changed.status_code == 200, changed.text
-    entry = newest(client, root_headers, action="datastore.update_record", project=project["id"])
-    assert entry["before"]["v"] == "x" and entry["after"]["v"] == "y"  # a PATCH keeps its before
+    entry = newest(client, root_headers, action="datastore.update_model", project=project["id"])
+    assert entry["before"]["name"] == "Audited" and entry["after"]["name"] == "Renamed"  # a PATCH keeps its before
 
 
 def test_reads_are_not_recorded_and_refusals_neither(client, root_headers, users):
