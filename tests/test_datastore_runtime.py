@@ -107,7 +107,7 @@ def test_refusals_are_errors_with_fields(client, world):
 
 def test_the_object_is_frozen_and_stable(client, world):
     shape = client.get(world.bot("/shape")).json()
-    assert shape == {"sameObject": True, "methods": ["count", "delete", "find", "findOne", "get", "insert", "insertMany", "update"], "frozen": True, "cannotSet": True}
+    assert shape == {"sameObject": True, "methods": ["attach", "count", "delete", "find", "findOne", "get", "insert", "insertMany", "update"], "frozen": True, "cannotSet": True}
 
 
 def test_a_model_created_while_the_service_runs_is_usable(client, root_headers, world):
@@ -153,8 +153,22 @@ def test_typings_declare_each_model(client, root_headers, world, tmp_path):
         assert result.returncode != 0 and error in result.stdout, (source, result.stdout)
 
 
-def test_file_fields_are_read_only_for_a_service(client, root_headers, world):
-    made = client.post(world.api("/models"), json={"name": "Att", "slug": "att", "fields": [{"key": "f", "type": "file"}, {"key": "n", "type": "number"}]}, headers=root_headers)
+def storage_file(client, root_headers, world, path, data: bytes):
+    """A file in the project storage, as a service's $storage would have written it."""
+    folder, _, name = path.rpartition("/")
+    client.post(world.api("/storage/dirs"), json={"path": folder}, headers=root_headers)
+    sent = client.post(world.api("/storage/files"), params={"path": folder}, files=[("file", (name, data))], headers=root_headers)
+    assert sent.status_code in (200, 201), sent.text
+
+
+def stored(client, root_headers, world, path):
+    return client.get(world.api("/storage/content"), params={"path": path}, headers=root_headers)
+
+
+def test_file_fields_from_a_service(client, root_headers, world):
+    fields = [{"key": "f", "type": "file", "options": {"maxSize": 10, "mimeTypes": ["text/plain"]}}, {"key": "n", "type": "number"},
+              {"key": "many", "type": "file", "options": {"maxSelect": 2}}]
+    made = client.post(world.api("/models"), json={"name": "Att", "slug": "att", "fields": fields}, headers=root_headers)
     assert made.status_code == 201, made.text
     record = call(client, world, "att", "insert", {"n": 1})["value"]
     assert call(client, world, "att", "insert", {"f": "x.txt"})["fields"]["f"]["code"] == "validation_unknown_file"
@@ -163,8 +177,70 @@ def test_file_fields_are_read_only_for_a_service(client, root_headers, world):
     name = uploaded.json()["f"]
     assert call(client, world, "att", "get", record["id"])["value"]["f"] == name
     assert call(client, world, "att", "update", record["id"], {"n": 2})["value"]["f"] == name  # other fields change freely
-    assert call(client, world, "att", "update", record["id"], {"f": None})["fields"]["f"]["code"] == "validation_file_readonly"
-    refused = call(client, world, "att", "delete", record["id"])
-    assert refused["status"] == 409 and "REST API" in refused["error"]
-    assert client.get(world.api(f"/models/att/records/{record['id']}/files/f/{name}"), headers=root_headers).content == b"a"
+    folder = f"datastore/{made.json()['id']}/{record['id']}"
+    # attach: a file the service wrote with $storage goes in, checked as an upload, copied.
+    storage_file(client, root_headers, world, "out/report v2.txt", b"report")
+    storage_file(client, root_headers, world, "out/big.txt", b"x" * 11)
+    storage_file(client, root_headers, world, "out/pic.png", b"png")
+    attached = call(client, world, "att", "attach", record["id"], "f", "out/report v2.txt")["value"]
+    assert attached["f"].startswith("report_v2_") and attached["f"].endswith(".txt") and attached["revision"] == 4
+    assert stored(client, root_headers, world, f"{folder}/{name}").status_code == 404  # the old one is replaced
+    assert client.get(world.api(f"/models/att/records/{record['id']}/files/f/{attached['f']}"), headers=root_headers).content == b"report"
+    assert stored(client, root_headers, world, "out/report v2.txt").content == b"report"  # a copy: the service's file stays
+    codes = {path: call(client, world, "att", "attach", record["id"], "f", path).get("fields", {}).get("f", {}).get("code")
+             for path in ("out/big.txt", "out/pic.png", "out")}
+    assert codes == {"out/big.txt": "validation_file_size_limit", "out/pic.png": "validation_invalid_mime_type", "out": "validation_invalid_type"}
+    assert call(client, world, "att", "attach", record["id"], "f", "out/none.txt")["status"] == 404
+    assert call(client, world, "att", "attach", record["id"], "f", "../../etc/passwd")["status"] in (400, 404, 422)
+    assert call(client, world, "att", "attach", record["id"], "n", "out/pic.png")["status"] == 404
+    assert "the path of a file in the project storage" in call(client, world, "att", "attach", record["id"], "f", 5)["error"]
+    for _ in range(2):
+        assert "value" in call(client, world, "att", "attach", record["id"], "many", "out/pic.png")
+    assert call(client, world, "att", "attach", record["id"], "many", "out/pic.png")["fields"]["many"]["code"] == "validation_too_many_values"
+    two = call(client, world, "att", "get", record["id"])["value"]["many"]
+    assert len(two) == 2 and len(set(two)) == 2
+    # Dropping a name deletes its file; deleting the record deletes its folder.
+    kept = call(client, world, "att", "update", record["id"], {"many": two[1:]})["value"]
+    assert kept["many"] == two[1:] and stored(client, root_headers, world, f"{folder}/{two[0]}").status_code == 404
+    assert call(client, world, "att", "delete", record["id"]) == {}
+    assert stored(client, root_headers, world, f"{folder}/{attached['f']}").status_code == 404
     assert "f: string | null;" in client.get(world.api("/runtime/typings"), headers=root_headers).text
+
+
+def test_a_service_s_writes_reach_the_live_events(client, root_headers, world):
+    """$database writes in the worker are told to the server (ctx.tell -> m3m_service_notice) and
+    reach GET .../records/events as the REST API's do, in order, with the record."""
+    import json
+    import threading
+
+    import httpx
+
+    received, ready = [], threading.Event()
+
+    def listen():
+        with httpx.Client(base_url=str(client.base_url), timeout=30) as http:
+            with http.stream("GET", world.api("/models/people/records/events"), headers=root_headers) as stream:
+                assert stream.status_code == 200
+                event = None
+                for line in stream.iter_lines():
+                    if line.startswith(": connected"):
+                        ready.set()
+                    elif line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: "):
+                        received.append((event, json.loads(line[6:])))
+                        if len(received) == 5:
+                            return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    assert ready.wait(20)
+    bea = call(client, world, "people", "insert", {"name": "Bea"})["value"]
+    pair = call(client, world, "people", "insertMany", [{"name": "Cy"}, {"name": "Di"}])["value"]
+    call(client, world, "people", "update", bea["id"], {"name": "Bea 2"})
+    assert call(client, world, "people", "delete", pair[0]["id"]) == {}
+    thread.join(30)
+    assert [(event, data["action"], data["record"]["name"]) for event, data in received] == [
+        ("create", "create", "Bea"), ("create", "create", "Cy"), ("create", "create", "Di"),
+        ("update", "update", "Bea 2"), ("delete", "delete", "Cy")]
+    assert received[3][1]["record"]["revision"] == 2 and received[0][1]["record"]["id"] == bea["id"]

@@ -88,6 +88,21 @@ def test_sign_ins_are_recorded_failed_ones_too(client, root_headers, users):
     assert ok["status"] == 200 and ok["actor"]["id"] == user["id"]
 
 
+def test_a_post_is_recorded_without_a_before(client, root_headers, project):
+    """A POST creates or acts: the GET of its URL is the list it adds to, not what it changes."""
+    base = f"/api/projects/{project['id']}/models"
+    assert client.post(base, json={"name": "Audited", "slug": "audited", "fields": [{"key": "v", "type": "string"}]},
+                       headers=root_headers).status_code == 201
+    made = client.post(f"{base}/audited/records", json={"v": "x"}, headers=root_headers)
+    assert made.status_code == 201, made.text
+    entry = newest(client, root_headers, action="datastore.create_record", project=project["id"])
+    assert entry["method"] == "POST" and entry["before"] is None and entry["after"]["id"] == made.json()["id"]
+    changed = client.patch(f"{base}/audited", json={"name": "Renamed"}, headers=root_headers)
+    assert changed.status_code == 200, changed.text
+    entry = newest(client, root_headers, action="datastore.update_model", project=project["id"])
+    assert entry["before"]["name"] == "Audited" and entry["after"]["name"] == "Renamed"  # a PATCH keeps its before
+
+
 def test_reads_are_not_recorded_and_refusals_neither(client, root_headers, users):
     before = entries(client, root_headers)["totalItems"]
     client.get("/api/users", headers=root_headers)

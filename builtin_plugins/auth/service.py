@@ -19,6 +19,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
+from kernel.cache import ShortCache
 from kernel.times import iso, now
 from kernel.db import replace_fields
 from kernel.errors import Refused
@@ -90,6 +91,9 @@ class UserService:
         self.root_claims = db["auth_root"]
         self.avatars = Path(storage_path) / "avatars"
         self.jwt_secret = jwt_secret
+        # The user behind a token, read once a second at most (kernel/cache.py): every write of a
+        # user below clears it, so a block, a deletion or a new password counts at the next request.
+        self.token_users = ShortCache()
         self.jwt_expiration = jwt_expiration
 
     async def ensure_indexes(self) -> None:
@@ -169,6 +173,8 @@ class UserService:
             return await replace_fields(self.users, {"_id": uid}, change)
         except DuplicateKeyError:
             raise refused("email", "is taken", status=409) from None
+        finally:
+            self.token_users.clear()
 
     async def legacy_grants(self):
         """(user id, project ids) of users whose document still holds its own project list, from
@@ -182,9 +188,11 @@ class UserService:
             {"_id": ObjectId(uid)},
             lambda user: {"permissions": _permissions(user.get("permissions"))},
         )
+        self.token_users.clear()
 
     async def delete(self, uid: ObjectId) -> None:
         await self.users.delete_one({"_id": uid})
+        self.token_users.clear()
         (self.avatars / f"{uid}.png").unlink(missing_ok=True)
 
     async def verify_login(self, email: str, password: str) -> dict | None:
@@ -225,7 +233,7 @@ class UserService:
             uid = ObjectId(claims["sub"])
         except (InvalidId, TypeError):
             raise Refused(401, "the token is not valid", code="invalid_token") from None
-        doc = await self.get(uid)
+        doc = await self.token_users.get(uid, lambda: self.get(uid))
         if doc is None:
             raise Refused(401, "the token's user no longer exists", code="invalid_token")
         if doc.get("blocked"):

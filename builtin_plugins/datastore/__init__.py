@@ -40,6 +40,19 @@ async def m3m_project_deleted(app, project_id):
 
 
 @hookimpl(optionalhook=True)
+async def m3m_service_notice(app, project_id, topic, data):
+    from .binding import NOTICE
+    from .routes import events, models
+
+    if topic != NOTICE or not isinstance(data, dict) or data.get("action") not in ("create", "update", "delete"):
+        return
+    # Only a model of the service's own project: a worker is not trusted with another's stream.
+    model = next((model for model in (await models(app).by_slug(project_id)).values() if model["_id"] == data.get("model")), None)
+    if model is not None and isinstance(data.get("record"), dict):
+        events(app).publish(model, data["action"], data["record"])
+
+
+@hookimpl(optionalhook=True)
 async def m3m_project_collections(app, project_id):
     from .records import collection
     from .routes import models

@@ -1,27 +1,36 @@
 """Host side of `$database.<model>`: the project's records through the same Records class as the
 REST API (the same validation, filter compiler and revision guard). The model is read by slug on
-every call, so a model created while the service runs is usable at once.
+every call, so a model created while the service runs is usable at once. File fields use the
+project storage as `$storage` does (storage.service.Files); `attach` puts a stored file in one.
 
 `project_typings` declares, for the editor, one interface per model and a `$database` property
 for each (docs/datastore.md "$database")."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from builtin_plugins.runtime.sdk import Binding
 from kernel.errors import Refused
 
 from . import bulk
+from . import files as stored_files
 from .fields import multi
 from .store import Models
 
 FIND_OPTIONS = ("sort", "page", "perPage", "expand", "fields", "skipTotal")
+NOTICE = "datastore.record"  # the topic of a record a service wrote (ctx.tell)
 
 
 def binding(ctx) -> Binding:
-    models = Models(ctx.db, ctx.settings.datastore)
+    def tell(model, action, record):
+        # To the server's live events (m3m_service_notice in __init__.py): the SSE stream of the
+        # model hears a service's writes as it hears the REST API's.
+        ctx.tell(NOTICE, {"model": model["_id"], "action": action, "record": record})
+
     project_id = ctx.project["id"]
+    models = Models(ctx.db, ctx.settings.datastore, tell, project_storage(ctx))
     records = models.records(project_id)
     limits = ctx.settings.datastore
 
@@ -92,10 +101,55 @@ def binding(ctx) -> Binding:
     async def count(slug, filter=None, params=None):
         return await records.count(await model(slug), filter, params_of(params))
 
+    async def attach(slug, rid, key, path):
+        """A file the service wrote to the project storage ($storage), copied into the record's
+        file field under a new safe name, checked as the REST upload checks (maxSize, mimeTypes,
+        maxSelect): a single-file field's file is replaced, a multi-file field's is added."""
+        target = await model(slug)
+        field = next((field for field in target["fields"] if field["key"] == key), None) if isinstance(key, str) else None
+        if field is None or field["type"] != "file":
+            raise Refused(404, f"{target['slug']} has no file field {key}")
+        if not isinstance(path, str):
+            raise TypeError("attach takes the path of a file in the project storage (as $storage names it)")
+        storage = await records.files() if records.files else None
+        if storage is None:
+            raise stored_files.unavailable()
+        doc = await records.get_doc(target, rid)
+        found = await asyncio.to_thread(storage.stat, path)
+        if found["type"] != "file":
+            raise Refused(422, f"{key}: {path} is a folder, not a file", fields={key: {"code": "validation_invalid_type", "message": "a folder, not a file"}})
+        stored_files.check_new(field, limits, doc[key], [(found["name"], found["size"])])
+        kept, _, max_select = stored_files.room(field, limits, doc[key])
+        name = stored_files.stored_name(found["name"])
+        copy = f"{stored_files.folder(target, doc['_id'])}/{name}"
+        await asyncio.to_thread(storage.copy, path, copy)
+        try:
+            return await records.update(target, doc["_id"], {key: kept + [name] if max_select > 1 else name}, checked=True)
+        except BaseException:
+            await stored_files.remove(storage, copy)
+            raise
+
     return Binding(operations={
         "insert": insert, "insertMany": insert_many, "get": get, "find": find, "findOne": find_one,
-        "update": update, "delete": delete, "count": count,
-    }, writes=frozenset({"insert", "insertMany", "update", "delete"}))
+        "update": update, "delete": delete, "count": count, "attach": attach,
+    }, writes=frozenset({"insert", "insertMany", "update", "delete", "attach"}))
+
+
+def project_storage(ctx):
+    """files(project_id) -> async () -> the project's storage, for file fields in the worker: the
+    storage plugin's Files (its path rules and quota), as `$storage` uses them. None when the
+    storage plugin is blocked: file fields are then read-only here (validation_file_readonly)."""
+    if "storage" in (ctx.settings.plugins.blocked or []) or "files" not in ctx.settings:
+        return None
+    from builtin_plugins.storage.service import Files, project_dir
+
+    storage = Files(project_dir(ctx.settings.storage.path, ctx.project["id"]), ctx.settings.files)
+
+    def files(project_id: str):
+        async def get():
+            return storage
+        return get
+    return files
 
 
 def ts_type(field: dict) -> str:

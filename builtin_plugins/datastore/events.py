@@ -1,7 +1,7 @@
 """Live record events for the UI's table: create/update/delete of a model's records, as
-server-sent events. In-process: the server's own writes (REST, batch, import) are heard; writes
-by services (`$database`, in worker processes) and by other server processes are not
-(docs/datastore.md "Events")."""
+server-sent events. In this server process: its own writes (REST, batch, import) and its
+services' (`$database` in their workers tells the server each write: m3m_service_notice in
+__init__.py) are heard; writes by another server process are not (docs/datastore.md)."""
 
 from __future__ import annotations
 

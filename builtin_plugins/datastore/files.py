@@ -1,6 +1,7 @@
 """`file` fields: a record's files in the project storage, under `datastore/{model id}/{record id}/`,
-through the storage plugin's files (its path rules and quota) handed over by the
-m3m_project_files hook. Only the server has them: in a worker, file fields are read-only."""
+through the storage plugin's files (its path rules and quota): handed over by the
+m3m_project_files hook in the server, made by binding.project_storage in a worker (as $storage
+makes them). Without the storage plugin, file fields are read-only in a worker."""
 
 from __future__ import annotations
 
@@ -54,6 +55,32 @@ async def remove(storage, path: str) -> None:
     """Delete a file or folder if it is there (a record without files has no folder)."""
     if await asyncio.to_thread(storage.exists, path):
         await asyncio.to_thread(storage.delete, path)
+
+
+def room(field: dict, limits, current) -> tuple[list[str], int, int]:
+    """(the names kept when files are added, maxSize, maxSelect) of a file field holding `current`:
+    a single-file field's file is replaced, a multi-file field's are added to."""
+    options = field["options"]
+    max_size, max_select = options.get("maxSize") or limits.max_file_size, int(options.get("maxSelect") or 1)
+    return (names(current) if max_select > 1 else []), max_size, max_select
+
+
+def check_new(field: dict, limits, current, incoming: list[tuple[str, int]]) -> None:
+    """New files `(name, size)` for a file field holding `current`: a 422 naming the field when
+    there are too many, one is too large, or its type (by name) is not in mimeTypes. The one
+    check of the REST upload and of `$database...attach`."""
+    key, options = field["key"], field["options"]
+    kept, max_size, max_select = room(field, limits, current)
+    if not incoming:
+        raise Refused(422, f"{key}: no file given", fields={key: {"code": "validation_required", "message": "no file given"}})
+    if len(kept) + len(incoming) > max_select:
+        raise Refused(422, f"{key}: takes at most {max_select} files", fields={key: {"code": "validation_too_many_values", "message": f"at most {max_select} files"}})
+    for name, size in incoming:
+        mime = mime_of(name)
+        if size > max_size:
+            raise Refused(422, f"{key}: {name} is larger than {max_size} bytes", fields={key: {"code": "validation_file_size_limit", "message": f"at most {max_size} bytes"}})
+        if not accepted(mime, options.get("mimeTypes") or []):
+            raise Refused(422, f"{key}: {name} is {mime}, not one of {', '.join(options['mimeTypes'])}", fields={key: {"code": "validation_invalid_mime_type", "message": f"{mime} is not accepted"}})
 
 
 def unavailable() -> Refused:

@@ -46,6 +46,7 @@ const modelApi = (slug) => {
     update: async (id, patch, options) => call('update', [id, patch, options === undefined ? null : options]),
     delete: async (id) => { await call('delete', [id]); },
     count: async (filter, params) => call('count', [filterText('$database.' + slug + '.count', filter), params === undefined ? null : params]),
+    attach: async (id, key, path) => call('attach', [id, key, path]),
   });
 };
 

@@ -9,6 +9,7 @@ from quart import Blueprint, Response, jsonify, request
 from quart_schema import document_querystring, tag
 
 from kernel.api import Answer, accepts, allow_body, answers, body, load_model, read_json
+from kernel.cache import ShortCache
 from kernel.errors import Refused
 from kernel.plugins import app_service, await_me_maybe
 from kernel.tenancy import require_project
@@ -84,7 +85,7 @@ class FormatQuery(BaseModel):
 
 
 def models(app=None) -> Models:
-    return app_service("m3m.datastore", lambda app: Models(app.m3m.db, app.m3m.settings.datastore, events(app).publish, project_files(app)), app)
+    return app_service("m3m.datastore", lambda app: Models(app.m3m.db, app.m3m.settings.datastore, events(app).publish, project_files(app), ShortCache()), app)
 
 
 def project_files(app):
@@ -345,25 +346,14 @@ async def upload_files(pid: str, ref: str, rid: str, key: str):
     storage = await records.files()
     if storage is None:
         raise stored_files.unavailable()
-    options, limits = field["options"], models().limits
-    max_size, max_select = options.get("maxSize") or limits.max_file_size, int(options.get("maxSelect") or 1)
+    kept, max_size, max_select = stored_files.room(field, models().limits, doc[key])
     allow_body(max_size * max_select + 1024**2)
     parts = (await request.files).getlist("file")
     if not parts:
         raise Refused(422, "file: send the files as multipart parts named file", fields={key: {"code": "validation_required", "message": "no file part"}})
-    before = stored_files.names(doc[key])
-    kept = before if max_select > 1 else []
-    if len(kept) + len(parts) > max_select:
-        raise Refused(422, f"{key}: takes at most {max_select} files", fields={key: {"code": "validation_too_many_values", "message": f"at most {max_select} files"}})
-    uploads = []
-    for part in parts:
-        data = part.read()
-        mime = stored_files.mime_of(part.filename or "")
-        if len(data) > max_size:
-            raise Refused(422, f"{key}: {part.filename} is larger than {max_size} bytes", fields={key: {"code": "validation_file_size_limit", "message": f"at most {max_size} bytes"}})
-        if not stored_files.accepted(mime, options.get("mimeTypes") or []):
-            raise Refused(422, f"{key}: {part.filename} is {mime}, not one of {', '.join(options['mimeTypes'])}", fields={key: {"code": "validation_invalid_mime_type", "message": f"{mime} is not accepted"}})
-        uploads.append((stored_files.stored_name(part.filename or "file"), data))
+    sent = [(part.filename or "", part.read()) for part in parts]
+    stored_files.check_new(field, models().limits, doc[key], [(name, len(data)) for name, data in sent])
+    uploads = [(stored_files.stored_name(name or "file"), data) for name, data in sent]
     written = []
     try:
         for name, data in uploads:

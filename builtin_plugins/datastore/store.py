@@ -39,10 +39,14 @@ def number_of(text: str):
 
 
 class Models:
-    def __init__(self, db, limits, notify=None, files=None) -> None:
+    def __init__(self, db, limits, notify=None, files=None, cache=None) -> None:
         self.db, self.limits, self.notify = db, limits, notify
         self.files = files  # files(project_id) -> async () -> the project storage; None in a worker
         self.models = db["datastore_models"]
+        # The server's: a project's models read once a second at most (kernel.cache.ShortCache),
+        # cleared by every change of a model below. None in a worker, which reads them on every
+        # call: the server changes models, and a worker must never write a record in an old shape.
+        self.cache = cache
 
     async def ensure_indexes(self) -> None:
         await self.models.create_index([("projectRef", ASCENDING), ("slug", ASCENDING)], unique=True)
@@ -51,7 +55,17 @@ class Models:
         return Records(self.db, self.limits, lambda: self.by_slug(project_id), self.notify, self.files(project_id) if self.files else None)
 
     async def by_slug(self, project_id: str) -> dict[str, dict]:
+        """{slug: model} of the project; the dicts may be shared (cached): read them, never change them."""
+        if self.cache is None:
+            return await self.read(project_id)
+        return await self.cache.get(project_id, lambda: self.read(project_id))
+
+    async def read(self, project_id: str) -> dict[str, dict]:
         return {doc["slug"]: {**doc, "id": doc["_id"]} async for doc in self.models.find({"projectRef": project_id})}
+
+    def changed(self) -> None:
+        if self.cache is not None:
+            self.cache.clear()
 
     async def list(self, project_id: str) -> list[dict]:
         return [public_model(doc) for doc in sorted((await self.by_slug(project_id)).values(), key=lambda doc: doc["name"].lower())]
@@ -84,6 +98,7 @@ class Models:
             await self.models.insert_one(doc)
         except DuplicateKeyError:
             raise Refused(409, f"slug {definition['slug']} is taken in this project", field="slug") from None
+        self.changed()
         await self.sync_indexes({**doc, "id": doc["_id"]})
         return public_model(doc)
 
@@ -100,6 +115,8 @@ class Models:
             result = await self.models.replace_one({"_id": current["_id"], "revision": current.get("revision")}, new)
         except DuplicateKeyError:
             raise Refused(409, f"slug {definition['slug']} is taken in this project", field="slug") from None
+        finally:
+            self.changed()
         if not result.matched_count:
             raise Refused(409, "the model changed meanwhile; read it again")
         return public_model(new)
@@ -121,11 +138,13 @@ class Models:
             await stored_files.remove(storage, stored_files.folder(model))
         await collection(self.db, model).drop()
         await self.models.delete_one({"_id": model["_id"]})
+        self.changed()
 
     async def delete_project(self, project_id: str) -> None:
         for model in (await self.by_slug(project_id)).values():
             await collection(self.db, model).drop()
         await self.models.delete_many({"projectRef": project_id})
+        self.changed()
 
     async def migrate(self, current: dict, definition: dict, renames: dict[str, str]) -> None:
         """Every record gets the new shape. A first pass converts every value in memory and counts

@@ -51,6 +51,10 @@ interface M3mDatabaseModel<T> {
   /** Deletes the record (404 when there is none); refs to it follow their cascadeDelete. */
   delete(id: string): Promise<void>;
   count(filter?: string, params?: M3mDatabaseParams): Promise<number>;
+  /** Puts a file the service wrote to the project storage (`$storage`, e.g. `uploads/a.png`)
+   * into the record's file field `key`: copied under a new safe name, checked as an upload
+   * (maxSize, mimeTypes, maxSelect); a single-file field's old file is replaced. */
+  attach(id: string, key: string, path: string): Promise<T>;
 }
 
 /** The project's models, one property per model slug (declared per project by the server). */

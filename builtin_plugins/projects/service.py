@@ -10,6 +10,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.errors import DuplicateKeyError
 
+from kernel.cache import ShortCache
 from kernel.times import iso, now
 from kernel.db import replace_fields
 from kernel.errors import Refused, conflict
@@ -54,6 +55,9 @@ def public_project(doc: dict) -> dict:
 class ProjectService:
     def __init__(self, db) -> None:
         self.projects = db["projects"]
+        # Projects by id, slug or API key, read once a second at most (kernel/cache.py): each
+        # write below clears it, so a new key, a rename or a member taken out counts at once.
+        self.known = ShortCache()
 
     async def ensure_indexes(self) -> None:
         await self.projects.create_index("slug", unique=True)
@@ -63,10 +67,11 @@ class ProjectService:
         """By id or slug (slugs never look like ids, so the two cannot be confused)."""
         if OBJECT_ID.match(ref):
             try:
-                return await self.projects.find_one({"_id": ObjectId(ref)})
+                pid = ObjectId(ref)
             except InvalidId:
                 return None
-        return await self.projects.find_one({"slug": ref})
+            return await self.known.get(("id", ref), lambda: self.projects.find_one({"_id": pid}))
+        return await self.known.get(("slug", ref), lambda: self.projects.find_one({"slug": ref}))
 
     async def create(self, name: str, slug: str, color: str | None, creator: str | None) -> dict:
         stamp = now()
@@ -84,6 +89,7 @@ class ProjectService:
             await self.projects.insert_one(doc)
         except DuplicateKeyError:
             raise slug_taken() from None
+        self.known.clear()
         return doc
 
     async def update(self, pid: ObjectId, changes: dict) -> dict | None:
@@ -91,6 +97,8 @@ class ProjectService:
             return await replace_fields(self.projects, {"_id": pid}, {**changes, "updated": now()})
         except DuplicateKeyError:
             raise slug_taken() from None
+        finally:
+            self.known.clear()
 
     async def new_api_key(self, pid: ObjectId) -> str:
         """A fresh key; only its hash is stored, so the old key stops working at once."""
@@ -99,10 +107,12 @@ class ProjectService:
         return api_key
 
     async def by_api_key(self, api_key: str) -> dict | None:
-        return await self.projects.find_one({"apiKeyHash": hash_key(api_key)})
+        digest = hash_key(api_key)
+        return await self.known.get(("key", digest), lambda: self.projects.find_one({"apiKeyHash": digest}))
 
     async def delete(self, pid: ObjectId) -> None:
         await self.projects.delete_one({"_id": pid})
+        self.known.clear()
 
     @staticmethod
     def reach_filter(rule: tuple[str, str] | None) -> dict:
@@ -126,7 +136,10 @@ class ProjectService:
                 raise Refused(422, "the project's creator stays a member", field="members")
             return {"members": sorted(set(members)), "updated": now()}
 
-        return await replace_fields(self.projects, {"_id": pid}, change)
+        try:
+            return await replace_fields(self.projects, {"_id": pid}, change)
+        finally:
+            self.known.clear()
 
     async def member_projects(self, user_ids: list[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {uid: [] for uid in user_ids}
@@ -155,9 +168,12 @@ class ProjectService:
             await self._change_members(pid, lambda members: members - {user_id})
 
     async def _change_members(self, pid: ObjectId, change) -> None:
-        await replace_fields(
-            self.projects, {"_id": pid}, lambda doc: {"members": sorted(change(set(doc.get("members", [])))), "updated": now()}
-        )
+        try:
+            await replace_fields(
+                self.projects, {"_id": pid}, lambda doc: {"members": sorted(change(set(doc.get("members", [])))), "updated": now()}
+            )
+        finally:
+            self.known.clear()
 
     async def remove_member(self, user_id: str) -> None:
         """The user's account is gone: out of every project's members."""
@@ -169,3 +185,4 @@ class ProjectService:
         instance it came from mean nothing here)."""
         await replace_fields(self.projects, {"_id": ObjectId(project_id)},
                              {"members": [user_id], "createdBy": user_id, "updated": now()})
+        self.known.clear()

@@ -74,6 +74,10 @@ class BindingContext:
     log: Callable[[str, str], None]  # log(level, message) into the run's log
     report: dict  # what bindings tell the supervisor after boot (e.g. "routes")
     requests: Requests = field(default_factory=Requests)  # the route calls being answered now
+    # tell(topic, data): a JSON value to the server, which hands it to the m3m_service_notice
+    # hook with the service's project (a record a service wrote, for the server's live events).
+    # Fire and forget, in order; dropped when the server is gone.
+    tell: Callable[[str, Any], None] = lambda topic, data: None
 
 
 @dataclass

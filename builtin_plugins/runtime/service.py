@@ -9,7 +9,7 @@ import logging
 import os
 
 from kernel.db import put_document
-from kernel.plugins import first_result
+from kernel.plugins import await_me_maybe, first_result
 from kernel.times import now
 
 from .apis import runtime_apis
@@ -18,6 +18,7 @@ from .engine.supervisor import Supervisor
 from .metrics import Metrics
 
 log = logging.getLogger("m3m.runtime")
+NOTICES = 10_000  # notices from workers waiting for m3m_service_notice; past it they are dropped
 
 
 class Runtime:
@@ -30,9 +31,11 @@ class Runtime:
         self.metrics = Metrics(self._memory, self._running)
         self.supervisor = Supervisor(
             settings, app.m3m.db.uri, self.logs, on_change=self.record, use_zygote=settings.runtime.fork_server,
-            count=self.metrics.count,
+            count=self.metrics.count, on_notice=self.notice,
         )
         self._autostart: asyncio.Task | None = None
+        self.notices: asyncio.Queue = asyncio.Queue(NOTICES)
+        self._notices: asyncio.Task | None = None
 
     async def open(self) -> None:
         await self.states.create_index("project", unique=True)
@@ -40,11 +43,14 @@ class Runtime:
         await self.supervisor.start_watching()
         self.metrics.start()
         self._autostart = asyncio.create_task(self.autostart())
+        self._notices = asyncio.create_task(self.hand_notices())
 
     async def close(self) -> None:
         if self._autostart:
             self._autostart.cancel()
         await self.metrics.close()
+        if self._notices:
+            self._notices.cancel()
         await self.supervisor.close()
         await self.logs.close()
 
@@ -58,6 +64,23 @@ class Runtime:
                 "updated": now(),
             },
         )
+
+    def notice(self, project_id: str, topic: str, data) -> None:
+        """A binding's ctx.tell from a worker: queued for m3m_service_notice, in order."""
+        try:
+            self.notices.put_nowait((project_id, topic, data))
+        except asyncio.QueueFull:
+            log.warning("runtime: a notice %s of %s was dropped (%d waiting)", topic, project_id, NOTICES)
+
+    async def hand_notices(self) -> None:
+        app = self.app
+        while True:
+            project_id, topic, data = await self.notices.get()
+            try:
+                for result in app.m3m.pm.hook.m3m_service_notice(app=app, project_id=project_id, topic=topic, data=data):
+                    await await_me_maybe(result)
+            except Exception:  # one bad notice must not stop the ones after it
+                log.exception("runtime: a notice %s of %s failed", topic, project_id)
 
     async def set_desired(self, project_id: str, desired: str, release: str | None = None) -> None:
         fields = {"desired": desired, "updated": now()}

@@ -107,6 +107,7 @@ class Supervisor:
         on_change: Callable[[str, dict], Awaitable[None]] | None = None,
         use_zygote: bool = True,
         count: Callable[[str, str], None] | None = None,
+        on_notice: Callable[[str, str, object], None] | None = None,
     ) -> None:
         self.settings = settings
         self.runtime = settings.runtime
@@ -115,6 +116,7 @@ class Supervisor:
         self.on_change = on_change
         # count(project id, "recycles" | "restarts" | "crashes"): the runtime's metrics (metrics.py)
         self.count = count or (lambda project_id, what: None)
+        self.on_notice = on_notice  # on_notice(project id, topic, data): a binding's ctx.tell
         self.services: dict[str, Service] = {}
         self.slugs: dict[str, str] = {}  # slug -> project id of the services here: the route's lookup
         self._watcher: asyncio.Task | None = None
@@ -418,6 +420,8 @@ class Supervisor:
                         self.count(service.id, "js_errors")
             elif message.get("t") == "heartbeat":
                 worker.heartbeat(message)
+            elif message.get("t") == "notice" and self.on_notice is not None and isinstance(message.get("topic"), str):
+                self.on_notice(service.id, message["topic"], message.get("data"))
 
         return handle
 

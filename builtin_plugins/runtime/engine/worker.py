@@ -22,7 +22,7 @@ from kernel.plugins import await_me_maybe
 from kernel.times import log_stamp
 
 from ..sdk import Requests
-from .ipc import Channel, RemoteError
+from .ipc import Channel, ChannelClosed, RemoteError
 from .writes import WriteGate
 
 HEARTBEAT_SECONDS = 1.0
@@ -61,6 +61,13 @@ class Worker:
             return
         self.log_buffer_bytes += len(message)
         self.log_buffer.append([log_stamp(), level.upper(), message])
+
+    def tell(self, topic: str, data) -> None:
+        """A binding's notice to the server (BindingContext.tell): sent at once, never awaited."""
+        try:
+            self.channel.send({"t": "notice", "topic": topic, "data": data})
+        except ChannelClosed:
+            pass
 
     async def flush_logs(self) -> None:
         while not self.done.is_set():
@@ -150,6 +157,7 @@ class Worker:
             log=self.log,
             report={},
             requests=self.requests,
+            tell=self.tell,
         )
         apis = runtime_apis(build_plugin_manager(settings.plugins.blocked))
         self.bindings = bindings = await make_bindings(apis, context)
