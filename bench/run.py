@@ -3,7 +3,8 @@
 Starts its own `m3m serve` (embedded database, temporary storage), deploys a service and
 compares, on this machine and in this run:
 - wrk on the JS route /bot-{id}/hello/:name vs a plain Quart app with the same handler in its own
-  Hypercorn process (bench/plain_quart.py); m3m's own /api/ping for reference
+  Hypercorn process (bench/plain_quart.py): req/s, p99 and the CPU spent per request (server and
+  worker vs the plain app's process); m3m's own /api/ping for reference
 - fib(30) inside the service vs the same code under `node`
 - release start -> first answered route
 - RSS of an idle worker, and its growth per 100k requests (recycling off, to see the leak)
@@ -116,6 +117,24 @@ def wrk(url: str, seconds: int, connections: int = 32) -> dict:
     }
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (/proc/PID/stat, clock ticks)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk_cpu(url: str, seconds: int, pids: list[int]) -> dict:
+    """wrk, and the CPU the serving processes spent per request: unlike req/s, it hardly moves
+    when other work shares the cores (that work's CPU is not counted)."""
+    before = cpu_seconds(pids)
+    run = wrk(url, seconds)
+    run["cpu_us_per_request"] = round((cpu_seconds(pids) - before) / max(run["requests"], 1) * 1e6, 1)
+    return run
+
+
 def smaps(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -187,6 +206,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--boot50", action="store_true", help="also time 50 services started at boot")
     parser.add_argument("--leak-requests", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=2, help="alternated wrk rounds of the JS route and the plain app")
     parser.add_argument("--density", type=int, default=0, metavar="N",
                         help="also deploy N services, 10%% of them busy and the rest asleep, and sum the machine's memory")
     args = parser.parse_args()
@@ -224,8 +244,10 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.1)
             rounds = []
-            for _ in range(2):  # alternated, so a slow moment of the machine hits both
-                rounds.append((wrk(f"{bench.url}/bot-bench/hello/bench", args.seconds), wrk(f"http://127.0.0.1:{plain_port}/hello/bench", args.seconds)))
+            m3m_pids = [bench.process.pid, pid_of(http, "bench")]  # the server and the service's worker
+            for _ in range(args.rounds):  # alternated, so a slow moment of the machine hits both
+                rounds.append((wrk_cpu(f"{bench.url}/bot-bench/hello/bench", args.seconds, m3m_pids),
+                               wrk_cpu(f"http://127.0.0.1:{plain_port}/hello/bench", args.seconds, [plain.pid])))
         finally:
             plain.terminate()
             plain.wait(10)
@@ -235,6 +257,11 @@ def main() -> None:
         results["plain_quart_app"] = bare
         results["rps_ratio"] = round(js["rps"] / bare["rps"], 3)
         results["p99_ratio"] = round(js["p99"] / bare["p99"], 3)
+        # Each round's own ratios too (the best rounds above may come from different moments).
+        results["rounds"] = [{"rps_ratio": round(a["rps"] / b["rps"], 3), "p99_ratio": round(a["p99"] / b["p99"], 3),
+                              "cpu_ratio": round(a["cpu_us_per_request"] / max(b["cpu_us_per_request"], 0.1), 3)} for a, b in rounds]
+        results["cpu_us_per_request_ratio"] = round(statistics.median(a["cpu_us_per_request"] for a, _ in rounds)
+                                                    / statistics.median(b["cpu_us_per_request"] for _, b in rounds), 3)
         results["api_ping"] = wrk(f"{bench.url}/api/ping", args.seconds)
 
         # A sleeping service's first request (the wake-up) against a request to a running one.

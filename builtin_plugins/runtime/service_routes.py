@@ -102,23 +102,28 @@ def asgi_handler(runtime_of, app):
         except ValueError:
             await _send(send, scope, *envelope(400, "the Content-Length is not a number", "bad_request"), close=True)
             return True
-        body = bytearray()
+        chunks, size = [], 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return True
-            body += message.get("body", b"")
-            if len(body) > limit:
+            chunk = message.get("body", b"")
+            if chunk:
+                chunks.append(chunk)
+                size += len(chunk)
+            if size > limit:
                 await _send(send, scope, *envelope(413, f"the request body is larger than {limit} bytes", "payload_too_large"), close=True)
                 return True
             if not message.get("more_body", False):
                 break
+        # A body in one piece (the usual case) goes on as it came, uncopied.
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         query = {}
         for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
             query.setdefault(key, value)  # the first value of a repeated key, as the Quart route did
         client = scope.get("client") or ("",)
         try:
-            result = await answer(runtime, service.id, scope["method"], path, query, headers, bytes(body), client[0] or "")
+            result = await answer(runtime, service.id, scope["method"], path, query, headers, body, client[0] or "")
         except Exception:  # a bug here must cost one request, never leak a trace
             log.exception("runtime: the service route failed")
             result = envelope(500, "internal error; the server log has the details", "internal_error")
