@@ -20,6 +20,8 @@ import socket
 import struct
 from collections.abc import Awaitable, Callable
 
+import orjson
+
 _PREFIX = struct.Struct(">II")  # head length, body length
 MAX_MESSAGE = 64 * 1024 * 1024
 NO_BODY = b""
@@ -37,11 +39,28 @@ class RemoteError(Exception):
         self.stack = stack
 
 
-def encode_head(head: dict) -> bytes:
-    return json.dumps(head, separators=(",", ":"), default=str).encode()
+# orjson, not json: ~13 CPU-us less per route call, ~5 % of its CPU (docs/performance.md).
+# Datetimes and other values JSON has no type for go as str(), as json's default=str did.
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
-decode_head = json.loads
+def to_json(value) -> bytes:
+    try:
+        return orjson.dumps(value, default=str, option=_OPTIONS)
+    except TypeError:
+        # Text from JS may hold a lone surrogate (a log line, a header, an error message), which
+        # orjson refuses and json escapes as \udXXX: such a message must still go.
+        return json.dumps(value, separators=(",", ":"), default=str).encode()
+
+
+def from_json(data: bytes | str):
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:  # the escaped lone surrogate above, which orjson refuses
+        return json.loads(data)
+
+
+encode_head, decode_head = to_json, from_json
 
 # A request's head and body in; its answer's head and body out.
 Handler = Callable[[dict, bytes], Awaitable[tuple[dict, bytes]]]

@@ -17,6 +17,7 @@ from typing import Any
 from kernel.errors import Refused
 
 from ..sdk import Binding, JsError
+from .ipc import from_json, to_json
 
 # Globals PythonMonkey adds that open Python, the debugger or the network.
 ESCAPE_GLOBALS = (
@@ -379,14 +380,14 @@ class Sandbox:
         except UnicodeDecodeError:
             text = body.decode("latin-1")
         try:
-            answer = await self._dispatch(wide(json.dumps(request)), wide(text))
+            answer = await self._dispatch(wide(to_json(request).decode()), wide(text))
         except Exception as exc:  # the kernel's async functions never reject; if one did
             return {"error": f"the service's engine failed: {exc}", "stack": ""}, b""
         if not isinstance(answer, str):
             return {"error": NOT_TEXT, "stack": ""}, b""
         head_text, _, body_text = answer.partition("\n")
         try:
-            head = json.loads(head_text)
+            head = from_json(str(head_text))  # str(): orjson takes no str subclass (a JS string)
         except ValueError:
             head = None
         if not isinstance(head, dict):
