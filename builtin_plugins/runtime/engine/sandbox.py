@@ -1,6 +1,7 @@
 """The JS side of a worker: one SpiderMonkey global, one narrow host-call boundary, the preludes.
 
-What crosses between JS and Python is JSON text and nothing else: PythonMonkey hands any other
+What crosses between JS and Python is text and nothing else (JSON text, and a route's bodies as
+plain strings beside it): PythonMonkey hands any other
 Python object to JS with its whole attribute graph (`__class__.__base__.__subclasses__()` leads
 to `posix.system`), so no Python object ever reaches service code. The `$` objects are built in
 JS preludes on top of `kernel.call` / `kernel.callAsync`; the globals that reach Python or the
