@@ -5,6 +5,7 @@ compares, on this machine and in this run:
 - wrk on the JS route /bot-{id}/hello/:name vs a plain Quart app with the same handler in its own
   Hypercorn process (bench/plain_quart.py): req/s, p99 and the CPU spent per request (server and
   worker vs the plain app's process); m3m's own /api/ping for reference
+- with --body-kb N: a JSON body of about N KB posted and answered back, against the plain app's /echo
 - fib(30) inside the service vs the same code under `node`
 - release start -> first answered route
 - RSS of an idle worker, and its growth per 100k requests (recycling off, to see the leak)
