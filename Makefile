@@ -61,7 +61,7 @@ clean:
 
 bench: install
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
-	$(VENV)/bin/python bench/run.py --boot50 --density 200
+	$(VENV)/bin/python bench/run.py --boot50 --density 200 --body-kb 16
 	$(VENV)/bin/python bench/storage.py
 	$(VENV)/bin/python bench/boot_cpu.py 12
 	$(VENV)/bin/python bench/native_image.py

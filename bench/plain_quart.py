@@ -6,7 +6,7 @@ import sys
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
-from quart import Quart
+from quart import Quart, request
 
 app = Quart("plain")
 
@@ -14,6 +14,11 @@ app = Quart("plain")
 @app.get("/hello/<name>")
 async def hello(name: str):
     return {"hello": name}
+
+
+@app.post("/echo")
+async def echo():
+    return await request.get_json()
 
 
 if __name__ == "__main__":

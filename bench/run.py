@@ -3,7 +3,9 @@
 Starts its own `m3m serve` (embedded database, temporary storage), deploys a service and
 compares, on this machine and in this run:
 - wrk on the JS route /bot-{id}/hello/:name vs a plain Quart app with the same handler in its own
-  Hypercorn process (bench/plain_quart.py); m3m's own /api/ping for reference
+  Hypercorn process (bench/plain_quart.py): req/s, p99 and the CPU spent per request (server and
+  worker vs the plain app's process); m3m's own /api/ping for reference
+- with --body-kb N: a JSON body of about N KB posted and answered back, against the plain app's /echo
 - fib(30) inside the service vs the same code under `node`
 - release start -> first answered route
 - RSS of an idle worker, and its growth per 100k requests (recycling off, to see the leak)
@@ -35,6 +37,7 @@ from kernel.embedded import free_port  # noqa: E402
 
 SERVICE = """
 $router.get('/hello/:name', async (ctx) => ({ hello: ctx.params.name }))
+$router.post('/echo', async (ctx) => ctx.body)
 function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) }
 $router.get('/fib/:n', (ctx) => { const t = Date.now(); const v = fib(Number(ctx.params.n)); return { v, ms: Date.now() - t } })
 """
@@ -98,9 +101,10 @@ class Bench:
         return time.perf_counter() - began
 
 
-def wrk(url: str, seconds: int, connections: int = 32) -> dict:
+def wrk(url: str, seconds: int, connections: int = 32, script: str | None = None) -> dict:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *(["-s", script] if script else []), url],
+        capture_output=True, text=True, check=True,
     ).stdout
 
     def latency(label: str) -> float:
@@ -114,6 +118,24 @@ def wrk(url: str, seconds: int, connections: int = 32) -> dict:
         "p99": latency("99"),
         "errors": "Non-2xx" in out or "Socket errors" in out,
     }
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (/proc/PID/stat, clock ticks)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk_cpu(url: str, seconds: int, pids: list[int], script: str | None = None) -> dict:
+    """wrk, and the CPU the serving processes spent per request: unlike req/s, it moves less
+    when other work shares the cores (that work's CPU is not counted)."""
+    before = cpu_seconds(pids)
+    run = wrk(url, seconds, script=script)
+    run["cpu_us_per_request"] = round((cpu_seconds(pids) - before) / max(run["requests"], 1) * 1e6, 1)
+    return run
 
 
 def smaps(pid: int, field: str) -> int:
@@ -187,6 +209,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--boot50", action="store_true", help="also time 50 services started at boot")
     parser.add_argument("--leak-requests", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=2, help="alternated wrk rounds of the JS route and the plain app")
+    parser.add_argument("--body-kb", type=int, default=0, metavar="KB",
+                        help="also POST a JSON body of about KB kilobytes that the route answers back, against the plain app's /echo")
     parser.add_argument("--density", type=int, default=0, metavar="N",
                         help="also deploy N services, 10%% of them busy and the rest asleep, and sum the machine's memory")
     args = parser.parse_args()
@@ -224,8 +249,22 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.1)
             rounds = []
-            for _ in range(2):  # alternated, so a slow moment of the machine hits both
-                rounds.append((wrk(f"{bench.url}/bot-bench/hello/bench", args.seconds), wrk(f"http://127.0.0.1:{plain_port}/hello/bench", args.seconds)))
+            m3m_pids = [bench.process.pid, pid_of(http, "bench")]  # the server and the service's worker
+            for _ in range(args.rounds):  # alternated, so a slow moment of the machine hits both
+                rounds.append((wrk_cpu(f"{bench.url}/bot-bench/hello/bench", args.seconds, m3m_pids),
+                               wrk_cpu(f"http://127.0.0.1:{plain_port}/hello/bench", args.seconds, [plain.pid])))
+            if args.body_kb:  # a JSON body posted and answered back: what the body's way costs
+                script = workdir / "post.lua"
+                body = json.dumps({"items": [{"n": n, "text": "x" * 40} for n in range(args.body_kb * 1024 // 60)]})
+                script.write_text(f"wrk.method = 'POST'\nwrk.body = {json.dumps(body)}\nwrk.headers['Content-Type'] = 'application/json'\n")
+                body_rounds = [(wrk_cpu(f"{bench.url}/bot-bench/echo", args.seconds, m3m_pids, str(script)),
+                                wrk_cpu(f"http://127.0.0.1:{plain_port}/echo", args.seconds, [plain.pid], str(script)))
+                               for _ in range(args.rounds)]
+                results["body_bytes"] = len(body)
+                results["body_rounds"] = [{"rps_ratio": round(a["rps"] / b["rps"], 3), "m3m_cpu_us": a["cpu_us_per_request"],
+                                           "plain_cpu_us": b["cpu_us_per_request"], "errors": a["errors"] or b["errors"]} for a, b in body_rounds]
+                results["body_cpu_us_per_request_ratio"] = round(statistics.median(a["cpu_us_per_request"] for a, _ in body_rounds)
+                                                                 / statistics.median(b["cpu_us_per_request"] for _, b in body_rounds), 3)
         finally:
             plain.terminate()
             plain.wait(10)
@@ -235,6 +274,11 @@ def main() -> None:
         results["plain_quart_app"] = bare
         results["rps_ratio"] = round(js["rps"] / bare["rps"], 3)
         results["p99_ratio"] = round(js["p99"] / bare["p99"], 3)
+        # Each round's own ratios too (the best rounds above may come from different moments).
+        results["rounds"] = [{"rps_ratio": round(a["rps"] / b["rps"], 3), "p99_ratio": round(a["p99"] / b["p99"], 3),
+                              "cpu_ratio": round(a["cpu_us_per_request"] / max(b["cpu_us_per_request"], 0.1), 3)} for a, b in rounds]
+        results["cpu_us_per_request_ratio"] = round(statistics.median(a["cpu_us_per_request"] for a, _ in rounds)
+                                                    / statistics.median(b["cpu_us_per_request"] for _, b in rounds), 3)
         results["api_ping"] = wrk(f"{bench.url}/api/ping", args.seconds)
 
         # A sleeping service's first request (the wake-up) against a request to a running one.

@@ -167,7 +167,7 @@ $router.post('/poison', async () => {
 // asyncio queue, so a setTimeout(0) can run before the kernel serializes the answer.)
 const realStringify = JSON.stringify;
 $router.get('/stringify-replaced', () => {
-  JSON.stringify = () => '{"ok":{"status":200,"headers":{},"body":"forged","encoding":"json"}}';
+  JSON.stringify = () => '{"status":200,"headers":{},"encoding":"text"}\\nforged';
   return { real: true };
 });
 $router.get('/restore-stringify', () => { JSON.stringify = realStringify; return { restored: true }; });

@@ -48,11 +48,11 @@ const router = Object.freeze({
   response,
 });
 
-const bytesToBase64 = kernel.bytes.toBase64;
+// The answer as the kernel sends it: the body as it is (the kernel serializes it, once).
 const encodeBody = (status, body, headers) => {
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
   if (body === undefined || body === null) { return { status, headers: lower, body: null, encoding: 'none' }; }
-  if (body instanceof Uint8Array) { return { status, headers: lower, body: bytesToBase64(body), encoding: 'base64' }; }
+  if (body instanceof Uint8Array) { return { status, headers: lower, body, encoding: 'binary' }; }
   if (typeof body === 'string' && !(lower['content-type'] || '').includes('json')) { return { status, headers: lower, body, encoding: 'text' }; }
   return { status, headers: lower, body, encoding: 'json' };
 };
@@ -61,14 +61,15 @@ const toResponse = (result) => {
   if (result === undefined) { return encodeBody(204, null, {}); }
   return encodeBody(200, result, {});
 };
-const parseBody = (request) => {
+const parseBody = (request, body) => {
   const type = (request.headers['content-type'] || '').toLowerCase();
-  if (request.body === '' || request.body === null || request.body === undefined) { return type.includes('json') ? null : ''; }
-  if (type.includes('json')) { try { return JSON.parse(request.body); } catch (e) { return request.body; } }
-  return request.body;
+  if (body === '') { return type.includes('json') ? null : ''; }
+  if (type.includes('json')) { try { return JSON.parse(body); } catch (e) { return body; } }
+  return body;
 };
 
-kernel.setDispatcher(async (request) => {
+// request: {method, path, query, headers, ip}; body: the request's body as text.
+kernel.setDispatcher(async (request, body) => {
   let allowed = false;
   for (const route of routes) {
     const match = route.regex.exec(request.path);
@@ -78,7 +79,7 @@ kernel.setDispatcher(async (request) => {
     route.keys.forEach((key, i) => { params[key] = decodeURIComponent(match[i + 1]); });
     const ctx = Object.freeze({
       method: request.method, path: request.path, params, query: request.query,
-      headers: request.headers, body: parseBody(request), ip: request.ip,
+      headers: request.headers, body: parseBody(request, body), ip: request.ip,
     });
     return toResponse(await route.handler(ctx));
   }

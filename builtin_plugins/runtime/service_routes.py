@@ -9,7 +9,6 @@ answers through the same `answer()`.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import re
@@ -24,6 +23,8 @@ log = logging.getLogger("m3m.runtime")
 PREFIX = "/bot-"
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+# The Content-Type of a response that names none, by the encoding of its body (prelude.js).
+CONTENT_TYPES = {"json": "application/json", "text": "text/plain; charset=utf-8", "binary": "application/octet-stream"}
 
 
 def split(path: str) -> tuple[str, str]:
@@ -38,14 +39,11 @@ def envelope(status: int, message: str, code: str) -> Answer:
 
 
 async def answer(runtime, project_id: str, method: str, path: str, query: dict, headers: dict, body: bytes, ip: str) -> Answer:
-    """The service's answer to one request, or the error envelope of why there is none."""
+    """The service's answer to one request, or the error envelope of why there is none. The body
+    goes to the worker and back as bytes, next to the request's and the response's heads."""
+    call = {"method": method, "path": path, "query": query, "headers": headers, "ip": ip}
     try:
-        text = body.decode()
-    except UnicodeDecodeError:
-        text = body.decode("latin-1")
-    call = {"method": method, "path": path, "query": query, "headers": headers, "body": text, "ip": ip}
-    try:
-        result = await runtime.supervisor.request(project_id, call)
+        response, response_body = await runtime.supervisor.request(project_id, call, body)
     except ServiceUnavailable as exc:
         return envelope(503, str(exc), "service_unavailable")
     except RouteTimeout as exc:
@@ -54,21 +52,22 @@ async def answer(runtime, project_id: str, method: str, path: str, query: dict, 
         runtime.logs.write(project_id, "ERROR", f"{method} {path} failed: {exc}\n{exc.stack or ''}".rstrip())
         return envelope(500, f"the service's route failed: {exc}", "service_error")
     try:
-        return response_parts(result)
+        return response_parts(response, response_body)
     except ValueError as exc:
         runtime.logs.write(project_id, "ERROR", f"{method} {path}: the service answered no valid response: {exc}")
         return envelope(500, f"the service answered no valid response: {exc}", "service_error")
 
 
-def response_parts(result) -> Answer:
-    """The worker's answer as (status, headers, body); ValueError if it is not a response (a
-    service can poison its own JSON, e.g. with Object.prototype.toJSON, but not the server)."""
-    if not isinstance(result, dict):
+def response_parts(response, body: bytes) -> Answer:
+    """The worker's answer (the response's head, its body's bytes) as (status, headers, body);
+    ValueError if the head is not a response (a service can poison its own JSON, e.g. with
+    Object.prototype.toJSON, but not the server). The body is sent as it came."""
+    if not isinstance(response, dict):
         raise ValueError("the answer is not an object")
-    status = result.get("status", 200)
+    status = response.get("status", 200)
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         raise ValueError(f"status {status!r} is not an HTTP status")
-    raw_headers = result.get("headers") or {}
+    raw_headers = response.get("headers") or {}
     if not isinstance(raw_headers, dict):
         raise ValueError("headers are not an object")
     headers = {}
@@ -77,23 +76,13 @@ def response_parts(result) -> Answer:
         if not HEADER_NAME.match(str(name)) or "\r" in value or "\n" in value:
             raise ValueError(f"header {name!r} is not a valid header")
         headers[str(name).lower()] = value
-    encoding, body = result.get("encoding"), result.get("body")
-    if encoding == "json":
-        headers.setdefault("content-type", "application/json")
-        payload = json.dumps(body, separators=(",", ":")).encode()
-    elif encoding == "text":
-        headers.setdefault("content-type", "text/plain; charset=utf-8")
-        payload = body.encode() if isinstance(body, str) else b""
-    elif encoding == "base64":
-        headers.setdefault("content-type", "application/octet-stream")
-        try:
-            payload = base64.b64decode(body or "", validate=True)
-        except (TypeError, ValueError):
-            raise ValueError("the binary body is not base64") from None
+    content_type = CONTENT_TYPES.get(response.get("encoding"))
+    if content_type is None:
+        body = b""  # "none", or what is no encoding
     else:
-        payload = b""
+        headers.setdefault("content-type", content_type)
     headers.pop("content-length", None)  # the server says how long the body is
-    return status, [(name.encode("latin-1"), value.encode("latin-1", "replace")) for name, value in headers.items()], payload
+    return status, [(name.encode("latin-1"), value.encode("latin-1", "replace")) for name, value in headers.items()], body
 
 
 def asgi_handler(runtime_of, app):
@@ -114,24 +103,29 @@ def asgi_handler(runtime_of, app):
         except ValueError:
             await _send(send, scope, *envelope(400, "the Content-Length is not a number", "bad_request"), close=True)
             return True
-        body = bytearray()
+        chunks, size = [], 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return True
-            body += message.get("body", b"")
-            if len(body) > limit:
+            chunk = message.get("body", b"")
+            if chunk:
+                chunks.append(chunk)
+                size += len(chunk)
+            if size > limit:
                 await _send(send, scope, *envelope(413, f"the request body is larger than {limit} bytes", "payload_too_large"), close=True)
                 return True
             if not message.get("more_body", False):
                 break
+        # A body in one piece (the usual case) goes on as it came, uncopied.
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         query = {}
         for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
             query.setdefault(key, value)  # the first value of a repeated key, as the Quart route did
         client = scope.get("client") or ("",)
         began = perf_counter()
         try:
-            result = await answer(runtime, service.id, scope["method"], path, query, headers, bytes(body), client[0] or "")
+            result = await answer(runtime, service.id, scope["method"], path, query, headers, body, client[0] or "")
         except Exception:  # a bug here must cost one request, never leak a trace
             log.exception("runtime: the service route failed")
             result = envelope(500, "internal error; the server log has the details", "internal_error")

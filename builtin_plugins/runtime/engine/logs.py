@@ -164,7 +164,11 @@ class LogStore:
     def write(self, project_id: str, level: str, message: str, stamp: str | None = None) -> None:
         run = self._run(project_id)
         text = format_line(stamp or log_stamp(), level if level in LEVELS else "INFO", message)
-        size = len(text.encode())
+        try:
+            size = len(text.encode())
+        except UnicodeEncodeError:  # a lone surrogate from JS text: written as "?", never lost
+            text = text.encode("utf-8", "replace").decode()
+            size = len(text.encode())
         if run.truncated:
             if str(message).startswith(EVENT_PREFIX) and run.written + size <= self.max_run_bytes + EVENT_RESERVE:
                 self._append(project_id, run, text)

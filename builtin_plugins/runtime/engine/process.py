@@ -79,11 +79,11 @@ class WorkerProcess:
         self.rss = int(message.get("rss") or 0)
         self.awake = message.get("awake", "booting")
 
-    async def request(self, message: dict, timeout: float | None) -> dict:
+    async def request(self, message: dict, timeout: float | None, body: bytes) -> tuple[dict, bytes]:
         self.in_flight += 1
         self.requests += 1
         try:
-            return await self.channel.request(message, timeout)
+            return await self.channel.request(message, timeout, body)
         finally:
             self.in_flight -= 1
 

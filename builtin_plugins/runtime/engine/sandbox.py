@@ -1,6 +1,7 @@
 """The JS side of a worker: one SpiderMonkey global, one narrow host-call boundary, the preludes.
 
-What crosses between JS and Python is JSON text and nothing else: PythonMonkey hands any other
+What crosses between JS and Python is text and nothing else (JSON text, and a route's bodies as
+plain strings beside it): PythonMonkey hands any other
 Python object to JS with its whole attribute graph (`__class__.__base__.__subclasses__()` leads
 to `posix.system`), so no Python object ever reaches service code. The `$` objects are built in
 JS preludes on top of `kernel.call` / `kernel.callAsync`; the globals that reach Python or the
@@ -18,6 +19,7 @@ from typing import Any
 from kernel.errors import Refused
 
 from ..sdk import Binding, JsError
+from .ipc import from_json, to_json
 from .writes import WriteGate
 
 # Globals PythonMonkey adds that open Python, the debugger or the network.
@@ -173,6 +175,18 @@ KERNEL_JS = r"""
     return text + ']';
   };
   const okText = (value) => '{"ok":' + json(value) + '}';
+  // A route's answer: its head as JSON (status, headers, encoding), a newline (JSON text has
+  // none of its own), then the body as text, serialized here and only here: JSON for 'json',
+  // as it is for 'text', one character per byte for 'binary' (the host encodes the text as
+  // UTF-8, or Latin-1 for 'binary', and the bytes go to the client as they are).
+  const responseText = (response) => {
+    const encoding = response.encoding, body = response.body;
+    let text = '';
+    if (encoding === 'json') { text = json(body); }
+    else if (encoding === 'text') { text = typeof body === 'string' ? body : ''; }
+    else if (encoding === 'binary') { text = binaryOf(body, 0, body.length); }
+    return '{"status":' + json(response.status) + ',"headers":' + json(response.headers) + ',"encoding":' + json(encoding) + '}\n' + text;
+  };
   const errorInfo = (e) => {
     try {
       const named = e !== null && (typeof e === 'object' || typeof e === 'function') && e.message !== undefined;
@@ -273,10 +287,11 @@ KERNEL_JS = r"""
         return okText(await apply(fn, undefined, parse(narrow(argsJson))));
       } catch (e) { return errorText(e); }
     },
-    dispatch: async (requestJson) => {
+    // The request's head as JSON text and its body as text, apart: the body is never JSON-encoded.
+    dispatch: async (requestJson, bodyText) => {
       try {
-        if (!dispatcher) { return '{"ok":{"status":404,"headers":{},"body":{"error":"no routes"},"encoding":"json"}}'; }
-        return okText(await dispatcher(parse(narrow(requestJson))));
+        if (!dispatcher) { return '{"status":404,"headers":{},"encoding":"json"}\n{"error":"no routes"}'; }
+        return responseText(await dispatcher(parse(narrow(requestJson)), narrow(bodyText)));
       } catch (e) { return errorText(e); }
     },
   };
@@ -362,9 +377,33 @@ class Sandbox:
         """Run the $service handlers of a phase in order: {"ok": True} or {"error", "stack"}."""
         return await self._answer(self._lifecycle(wide(phase)))
 
-    async def dispatch(self, request: dict) -> dict:
-        """A route request into the service: {"ok": response} or {"error", "stack"}."""
-        return await self._answer(self._dispatch(wide(json.dumps(request))))
+    async def dispatch(self, request: dict, body: bytes) -> tuple[dict, bytes]:
+        """A route call into the service: the request's head and body in; the response's head
+        {status, headers, encoding} (checked again by the server) and body bytes out, or
+        ({"error", "stack"}, b"")."""
+        try:
+            text = body.decode()
+        except UnicodeDecodeError:
+            text = body.decode("latin-1")
+        try:
+            answer = await self._dispatch(wide(to_json(request).decode()), wide(text))
+        except Exception as exc:  # the kernel's async functions never reject; if one did
+            return {"error": f"the service's engine failed: {exc}", "stack": ""}, b""
+        if not isinstance(answer, str):
+            return {"error": NOT_TEXT, "stack": ""}, b""
+        head_text, _, body_text = answer.partition("\n")
+        try:
+            head = from_json(str(head_text))  # str(): orjson takes no str subclass (a JS string)
+        except ValueError:
+            head = None
+        if not isinstance(head, dict):
+            return {"error": NOT_TEXT, "stack": ""}, b""
+        if "error" in head:
+            return head, b""
+        try:
+            return head, body_text.encode("latin-1" if head.get("encoding") == "binary" else "utf-8")
+        except UnicodeEncodeError:  # a lone surrogate in the text (JSON text never has one)
+            return {"error": "the service answered no valid response: its text is not valid Unicode (a lone surrogate?)", "stack": ""}, b""
 
     async def invoke(self, namespace: str, name: str, *args: Any) -> Any:
         """Call a JS function a prelude registered with kernel.onCall (see Binding.call_js)."""
@@ -385,7 +424,10 @@ class Sandbox:
             answer = None
         if isinstance(answer, dict) and ("ok" in answer or isinstance(answer.get("error"), str)):
             return answer
-        return {"error": "the service's answer did not cross the boundary as JSON text", "stack": ""}
+        return {"error": NOT_TEXT, "stack": ""}
+
+
+NOT_TEXT = "the service's answer did not cross the boundary as JSON text"
 
 
 def _ok(result: Any) -> str:

@@ -294,7 +294,9 @@ class Supervisor:
 
     # -- requests ------------------------------------------------------------------------------
 
-    async def request(self, project_id: str, request: dict) -> dict:
+    async def request(self, project_id: str, request: dict, body: bytes) -> tuple[dict, bytes]:
+        """A route call: the request's head (method, path, query, headers, ip) and body in, the
+        response's head (status, headers, encoding) and body out."""
         service = self.services.get(project_id)
         if service is not None and (service.state == "sleeping" or (service.wake_task and not service.wake_task.done())):
             # Held, not refused: requests that come while it sleeps or wakes up are served by it.
@@ -304,7 +306,7 @@ class Supervisor:
         worker = service.worker  # from here on in_flight counts us: a hand-over waits for us
         service.last_active = time.monotonic()
         try:
-            answer = await worker.request({"t": "request", "req": request}, self.runtime.route_timeout)
+            answer, response_body = await worker.request({"t": "request", "req": request}, self.runtime.route_timeout, body)
         except asyncio.TimeoutError:
             self._spawn(service, self._check_frozen(service, worker))
             raise RouteTimeout(f"the route did not answer within {self.runtime.route_timeout:g}s") from None
@@ -315,7 +317,7 @@ class Supervisor:
         if worker is service.worker and not service.recycling and self._due_for_recycling(service, worker):
             service.recycling = True
             self._spawn(service, self._recycle(service))
-        return answer["res"]
+        return answer["response"], response_body
 
     # -- backups ----------------------------------------------------------------------------------
 
@@ -338,7 +340,8 @@ class Supervisor:
     @staticmethod
     async def _tell_worker(worker: WorkerProcess, message: dict, timeout: float) -> dict:
         try:
-            return await worker.channel.request(message, timeout)
+            answer, _ = await worker.channel.request(message, timeout)
+            return answer
         except (asyncio.TimeoutError, ChannelClosed, RemoteError):
             return {}  # a worker that ends or hangs now: the supervisor's own watch deals with it
 
@@ -437,7 +440,7 @@ class Supervisor:
         service.reapers.add(reaper)
         reaper.add_done_callback(service.reapers.discard)
         try:
-            answer = await worker.channel.request(
+            answer, _ = await worker.channel.request(
                 {
                     "t": "boot",
                     "project": service.project,
@@ -525,7 +528,7 @@ class Supervisor:
         worker.retiring = True
         deadline = self.runtime.shutdown_deadline
         try:
-            answer = await worker.channel.request({"t": "stop"}, deadline)
+            answer, _ = await worker.channel.request({"t": "stop"}, deadline)
             result = answer.get("shutdown", {})
             if "error" in result:
                 self._event(service, "ERROR", f"$service.shutdown failed: {result['error']}\n{result.get('stack') or ''}".rstrip())

@@ -22,7 +22,7 @@ from kernel.plugins import await_me_maybe
 from kernel.times import log_stamp
 
 from ..sdk import Requests
-from .ipc import Channel, ChannelClosed, RemoteError
+from .ipc import NO_BODY, Channel, ChannelClosed, RemoteError
 from .writes import WriteGate
 
 HEARTBEAT_SECONDS = 1.0
@@ -104,36 +104,34 @@ class Worker:
                 return reason
         return None
 
-    async def handle(self, message: dict) -> dict | None:
+    async def handle(self, message: dict, body: bytes) -> tuple[dict, bytes]:
         kind = message.get("t")
         if kind == "request":
             request_id = self.requests.started()
             try:
-                return {"res": self._answer(await self.sandbox.dispatch(message["req"]))}
+                response, response_body = await self.sandbox.dispatch(message["req"], body)
             finally:
                 self.requests.ended(request_id)
+            if "error" in response:
+                raise RemoteError(response["error"], response.get("stack"))
+            return {"response": response}, response_body
         if kind == "ping":
-            return {"rss": rss_bytes()}
+            return {"rss": rss_bytes()}, NO_BODY
         if kind == "hold_writes":  # a backup reads: writes wait (writes.py)
-            return {"passing": await self.gate.hold(float(message.get("timeout", 10)))}
+            return {"passing": await self.gate.hold(float(message.get("timeout", 10)))}, NO_BODY
         if kind == "release_writes":
             self.gate.release()
-            return {}
+            return {}, NO_BODY
         if kind == "boot":
             if message.get("hold_writes"):  # booted while a backup reads; shut before any await,
                 self.gate.shut()  # so that a release_writes sent after this message comes after it
-            return await self.boot(message)
+            return await self.boot(message), NO_BODY
         if kind == "stop":
             result = await self.sandbox.lifecycle("shutdown") if self.sandbox else {"ok": True}
             self._send_logs()
             asyncio.get_running_loop().call_later(0.05, self.done.set)
-            return {"shutdown": result}
+            return {"shutdown": result}, NO_BODY
         raise ValueError(f"unknown message {kind!r}")
-
-    def _answer(self, result: dict) -> dict:
-        if "error" in result:
-            raise RemoteError(result["error"], result.get("stack"))
-        return result["ok"]
 
     async def boot(self, message: dict) -> dict:
         from kernel.db import Database
