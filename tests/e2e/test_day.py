@@ -12,6 +12,7 @@ import secrets
 import httpx
 
 from .test_code import model_value, set_code, wait_for_editor, wait_for_no_markers
+from .test_data_records import column
 from .test_releases import lit, release_action
 from .ui_support import look, open_page
 
@@ -67,7 +68,8 @@ def test_a_day_write_release_run_watch_change_roll_back_and_see_the_data(root_pa
         # Its data model (the typings then declare $database.notes).
         made = client.post(f"{api}/models", json={"name": "Notes", "slug": "notes", "fields": [
             {"key": "title", "type": "string", "required": True}, {"key": "body", "type": "text"},
-        ]}, headers=root_headers)
+        ], "table": {"columns": ["title", "body", "created"], "sortable": ["title"], "defaultSort": "-created"},
+            "form": {"widgets": {"body": "tiptap"}}}, headers=root_headers)
         assert made.status_code == 201, made.text
 
         # The service, typed in Monaco with completions picked from the list.
@@ -137,5 +139,36 @@ def test_a_day_write_release_run_watch_change_roll_back_and_see_the_data(root_pa
 
         titles = sorted(item["title"] for item in client.get(f"{api}/models/notes/records", headers=root_headers).json()["items"])
         assert titles == ["evening", "morning", "night", "noon"]
+
+        # The data: what the service wrote is in the table, newest first.
+        page.get_by_role("link", name="Data").first.click()
+        page.get_by_role("link", name="Notes").first.click()
+        page.get_by_role("heading", name="Notes").wait_for()
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=record-row]').length === 4")
+        assert column(page, "title") == ["night", "evening", "noon", "morning"]
+        # A record written by the service while the page is open appears by itself.
+        assert httpx.get(f"{server.url}/bot-{slug}/note/live").json()["v"] == 1
+        page.locator("[data-testid=record-row] td[data-column=title]", has_text="live").wait_for()
+        assert column(page, "title")[0] == "live"
+        # One made through the form, with rich text.
+        page.get_by_role("button", name="New record").click()
+        sheet = page.get_by_role("dialog", name="New record in Notes")
+        sheet.get_by_label("Title").fill("by hand")
+        sheet.locator('[data-field="body"]').get_by_role("textbox").click()
+        page.keyboard.type("written ")
+        sheet.locator('[data-field="body"]').get_by_role("button", name="Bold").click()
+        page.keyboard.type("in the form")
+        look(page, "day-record-form")
+        sheet.get_by_role("button", name="Create record").click()
+        page.locator("[data-testid=record-row] td[data-column=title]", has_text="by hand").wait_for()
+        stored = client.get(f"{api}/models/notes/records", params={"filter": 'title = "by hand"'}, headers=root_headers).json()["items"]
+        assert stored[0]["body"] == "<p>written <strong>in the form</strong></p>"
+        # Filter and sort in the table.
+        box = page.get_by_role("textbox", name="Filter", exact=True)
+        box.fill('title ~ "n"')
+        box.press("Enter")
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=record-row]').length === 5")
+        assert sorted(column(page, "title")) == ["by hand", "evening", "morning", "night", "noon"]
+        look(page, "day-records")
     finally:
         client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)
