@@ -141,6 +141,35 @@ def test_older_lines_page_in_when_scrolled_to_the_top(root_page, client, root_he
         client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)
 
 
+def test_a_search_holds_while_older_lines_page_in(root_page, client, root_headers):
+    # The lines are kept as the pages they came in and a search goes over each page once: a page
+    # that comes in while a search is on is searched too, and clearing the search shows them all.
+    page = root_page
+    project = make_project(client, root_headers, "Searched log")
+    api = f"/api/projects/{project['id']}"
+    code = "$service.start(async () => { for (let i = 0; i < 2500; i++) $logger.info('line ' + i) })\n"
+    client.put(f"{api}/pipeline/branches/develop", json={"code": code}, headers=root_headers)
+    client.post(f"{api}/pipeline/releases", json={"branch": "develop", "bump": "minor", "comment": "", "tags": []}, headers=root_headers)
+    try:
+        assert client.post(f"{api}/runtime/start", json={"release": "1.0"}, headers=root_headers, timeout=60).json()["state"] == "running"
+        total = client.get(f"{api}/runtime/logs", params={"limit": 1}, headers=root_headers).json()["total"]
+        page.goto(page.base + f"/projects/{project['slug']}/logs")
+        page.locator("[data-testid=log-line]", has_text="line 2499").wait_for()
+        page.get_by_role("searchbox", name="Search the log").fill("line 24")  # 24, 240-249, 2400-2499
+        count = page.get_by_test_id("log-count")
+        count.filter(has_text="100 of 1,000 shown").wait_for()
+        log = page.get_by_role("log", name="Log lines")
+        for shown, paged in ((100, 2000), (111, 3000)):  # the second page has none, the third the rest
+            log.evaluate("el => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }")
+            count.filter(has_text=f"{shown} of {min(paged, total):,} shown").wait_for()
+        texts = page.locator("[data-testid=log-line]").all_inner_texts()
+        assert texts and all("line 24" in text for text in texts)
+        page.get_by_role("searchbox", name="Search the log").fill("")
+        count.filter(has_text=f"{total:,} lines").wait_for()
+    finally:
+        client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)
+
+
 def test_sleep_when_idle_is_switched_on_the_service_sleeps_and_a_request_wakes_it(root_page, client, root_headers, server):
     page = root_page
     project = make_project(client, root_headers, "Sleepy")

@@ -3,10 +3,14 @@
 // same way, without the live part. A virtualised list: 100,000 lines scroll
 // as smoothly as 100. The API answers {lines: [...]} and only that is read (the seed crashed on
 // `logs.filter is not a function` by treating the answer as the array).
+// What keeps 100,000 lines smooth (docs/performance.md "UI"): the lines are kept as the pages
+// they came in (a page in is one more chunk, never a copy of every line nor a parse of every
+// line), a row parses its own line when it is drawn, and a scroll re-renders only the list
+// (LogList, memoised), whose rows are memoised too, not the header and the filters.
 import { useQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { ArrowUpIcon, DownloadIcon, PauseIcon, PlayIcon, SearchIcon } from "lucide-react";
-import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { memo, type RefObject, useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { toast } from "sonner";
 import { ErrorState } from "@/components/error-state";
@@ -31,6 +35,16 @@ const COLOR: Record<Level, string> = {
   warn: "text-amber-700 dark:text-amber-300",
   error: "text-red-700 dark:text-red-300",
 };
+const rowSize = () => ROW; // fixed: the virtualizer measures nothing
+
+/** The log as the pages it came in: older pages go in front, live lines fill the last chunk. */
+type Chunks = readonly string[][];
+function appendLines(chunks: Chunks, added: string[]): Chunks {
+  if (!added.length) return chunks;
+  const last = chunks.at(-1);
+  if (last && last.length < LOG_PAGE) return [...chunks.slice(0, -1), last.concat(added)];
+  return [...chunks, added];
+}
 
 export function LogsPage() {
   const { t } = useTranslation();
@@ -39,7 +53,7 @@ export function LogsPage() {
   const [run, setRun] = useState<number>(); // undefined: the current run
   const runs = useQuery(runsQuery(pid));
   const tail = useQuery(logTailQuery(pid, run));
-  const [lines, setLines] = useState<string[]>([]);
+  const [chunks, setChunks] = useState<Chunks>([]);
   const [offset, setOffset] = useState(0); // the log's line number of lines[0]
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [paused, setPaused] = useState(false);
@@ -52,10 +66,9 @@ export function LogsPage() {
 
   useEffect(() => {
     if (!tail.data) return;
-    setLines(tail.data.lines);
+    setChunks([tail.data.lines]);
     setOffset(tail.data.offset);
     held.current = [];
-    atEnd.current = true;
   }, [tail.data]);
 
   // Live lines, from when the tail was read (lines written between the two are in both: the
@@ -69,11 +82,11 @@ export function LogsPage() {
       controller.signal,
       (added) => {
         if (pausedRef.current) held.current.push(...added);
-        else setLines((all) => all.concat(added));
+        else setChunks((all) => appendLines(all, added));
       },
       () => {
         held.current = [];
-        setLines([]);
+        setChunks([]);
         setOffset(0);
         toast.info(t("logs.reset"));
         void refetchRuns(); // the run that ended is a past run now
@@ -85,21 +98,22 @@ export function LogsPage() {
   }, [pid, tail.data, t, run, refetchRuns]);
 
   const resume = () => {
-    setLines((all) => all.concat(held.current.splice(0)));
+    setChunks((all) => appendLines(all, held.current.splice(0)));
     setPaused(false);
   };
 
-  // Older lines go in above what is on screen; the view stays on the same lines (moved down by
-  // the height of the rows added, measured after the filter).
-  const keep = useRef<{ shown: number; top: number } | null>(null);
+  // Older lines go in above what is on screen: where the view was goes to LogList, which keeps it.
+  const keep = useRef<Keep | null>(null);
   const olderLines = useCallback(async () => {
     if (offset === 0 || loadingOlder) return;
     setLoadingOlder(true);
     try {
       const from = Math.max(0, offset - LOG_PAGE);
       const page = await logPage(pid, from, offset - from, run);
-      keep.current = { shown: shownCount.current, top: scroller.current?.scrollTop ?? 0 };
-      setLines((all) => page.lines.concat(all));
+      if (page.lines.length) {
+        keep.current = { shown: shownCount.current, top: scroller.current?.scrollTop ?? 0 };
+        setChunks((all) => [page.lines, ...all]);
+      }
       setOffset(from);
     } catch (error) {
       toastError(error);
@@ -110,25 +124,23 @@ export function LogsPage() {
 
   const scroller = useRef<HTMLDivElement>(null);
   const shownCount = useRef(0);
-  const parsed = useMemo(() => lines.map(parseLine), [lines]);
+  const total = useMemo(() => chunks.reduce((sum, chunk) => sum + chunk.length, 0), [chunks]);
+  // A filter goes over each chunk once: a page that comes in is the only one filtered then.
+  const filtered = useMemo(() => ({ level, search, of: new WeakMap<string[], string[]>() }), [level, search]); // a new filter, a new cache
   const shown = useMemo(() => {
-    const floor = level === "all" ? 0 : RANK[level];
-    return parsed.filter((line) => RANK[line.level] >= floor && (!search || line.text.toLowerCase().includes(search) || line.time.includes(search)));
-  }, [parsed, level, search]);
-
-  const virtual = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 30 });
+    if (level === "all" && !search) return chunks.length === 1 ? chunks[0]! : chunks.flat();
+    const floor = RANK[level === "all" ? "debug" : level];
+    const matches = (raw: string) => {
+      const line = parseLine(raw);
+      return RANK[line.level] >= floor && (!search || line.text.toLowerCase().includes(search) || line.time.includes(search));
+    };
+    return chunks.flatMap((chunk) => {
+      let kept = filtered.of.get(chunk);
+      if (!kept) filtered.of.set(chunk, (kept = chunk.filter(matches)));
+      return kept;
+    });
+  }, [chunks, level, search, filtered]);
   shownCount.current = shown.length;
-  useLayoutEffect(() => {
-    const kept = keep.current;
-    if (!kept || !scroller.current) return;
-    keep.current = null;
-    scroller.current.scrollTop = kept.top + (shown.length - kept.shown) * ROW;
-  }, [shown.length]);
-  // Following the end: when the view is at the bottom, new lines keep it there.
-  const atEnd = useRef(true);
-  useEffect(() => {
-    if (atEnd.current && shown.length) virtual.scrollToIndex(shown.length - 1, { align: "end" });
-  }, [shown.length, virtual]);
 
   const download = async () => {
     try {
@@ -196,9 +208,9 @@ export function LogsPage() {
           </Button>
         )}
         <span className="ml-auto text-xs text-muted-foreground" data-testid="log-count">
-          {shown.length === lines.length
-            ? t("logs.lines", { count: lines.length, n: formatNumber(lines.length) })
-            : t("logs.shown", { shown: formatNumber(shown.length), total: formatNumber(lines.length) })}
+          {shown.length === total
+            ? t("logs.lines", { count: total, n: formatNumber(total) })
+            : t("logs.shown", { shown: formatNumber(shown.length), total: formatNumber(total) })}
         </span>
       </div>
       <div className="min-h-0 flex-1 overflow-hidden rounded-xl border bg-card">
@@ -207,41 +219,87 @@ export function LogsPage() {
         ) : tail.isPending ? (
           <Skeleton className="h-full w-full rounded-none" />
         ) : shown.length === 0 ? (
-          <p className="p-6 text-center text-sm text-muted-foreground">{lines.length ? t("logs.noMatch") : t("logs.empty")}</p>
+          <p className="p-6 text-center text-sm text-muted-foreground">{total ? t("logs.noMatch") : t("logs.empty")}</p>
         ) : (
-          <div
-            ref={scroller}
-            className="h-full overflow-auto font-mono text-xs"
-            role="log"
-            aria-label={t("logs.list")}
-            tabIndex={0}
-            onScroll={(event) => {
-              const element = event.currentTarget;
-              atEnd.current = element.scrollHeight - element.scrollTop - element.clientHeight < ROW * 2;
-              if (element.scrollTop < ROW * 5 && offset > 0) void olderLines(); // paging backwards on scroll
-            }}
-          >
-            <div style={{ height: virtual.getTotalSize(), position: "relative", minWidth: "100%" }}>
-              {virtual.getVirtualItems().map((item) => {
-                const line = shown[item.index]!;
-                return (
-                  <div
-                    key={item.key}
-                    className="absolute left-0 flex w-full gap-3 px-3 whitespace-pre hover:bg-muted/60"
-                    style={{ height: ROW, transform: `translateY(${item.start}px)`, lineHeight: `${ROW}px` }}
-                    data-testid="log-line"
-                    data-level={line.level}
-                  >
-                    <span className="text-muted-foreground">{line.time}</span>
-                    <span className={cn("w-11 shrink-0 font-semibold uppercase", COLOR[line.level])}>{line.level}</span>
-                    <span>{line.text}</span>
-                  </div>
-                );
-              })}
-            </div>
-          </div>
+          <LogList key={`${run ?? "current"} ${tail.dataUpdatedAt}`} lines={shown} more={offset > 0} loadOlder={olderLines} scroller={scroller} keep={keep} />
         )}
       </div>
     </div>
   );
 }
+
+/** Where the view was when a page of older lines came in (`shown`: the rows before it). */
+interface Keep {
+  shown: number;
+  top: number;
+}
+
+interface LogListProps {
+  lines: string[];
+  /** older lines to page in */
+  more: boolean;
+  loadOlder: () => Promise<void>;
+  scroller: RefObject<HTMLDivElement | null>;
+  keep: RefObject<Keep | null>;
+}
+
+/**
+ * The virtualised list, on its own: a scroll re-renders this (the virtualizer's state) and not
+ * the page around it; its props change only when the lines do.
+ */
+const LogList = memo(function LogList({ lines, more, loadOlder, scroller, keep }: LogListProps) {
+  const { t } = useTranslation();
+  const virtual = useVirtualizer({ count: lines.length, getScrollElement: () => scroller.current, estimateSize: rowSize, overscan: 30 });
+  // Older lines go in above what is on screen; the view stays on the same lines (moved down by
+  // the height of the rows added, measured after the filter).
+  useLayoutEffect(() => {
+    const kept = keep.current;
+    if (!kept || !scroller.current) return;
+    keep.current = null;
+    scroller.current.scrollTop = kept.top + (lines.length - kept.shown) * ROW;
+  }, [lines.length, keep, scroller]);
+  // Following the end: when the view is at the bottom, new lines keep it there.
+  const atEnd = useRef(true);
+  useEffect(() => {
+    if (atEnd.current && lines.length) virtual.scrollToIndex(lines.length - 1, { align: "end" });
+  }, [lines.length, virtual]);
+
+  return (
+    <div
+      ref={scroller}
+      className="h-full overflow-auto font-mono text-xs"
+      role="log"
+      aria-label={t("logs.list")}
+      tabIndex={0}
+      onScroll={(event) => {
+        // The height from the virtualizer (known, no layout read): this runs on every scroll.
+        const top = event.currentTarget.scrollTop;
+        atEnd.current = lines.length * ROW - top - (virtual.scrollRect?.height ?? 0) < ROW * 2;
+        if (top < ROW * 5 && more) void loadOlder(); // paging backwards on scroll
+      }}
+    >
+      <div style={{ height: virtual.getTotalSize(), position: "relative", minWidth: "100%" }}>
+        {virtual.getVirtualItems().map((item) => (
+          <LogRow key={item.key} raw={lines[item.index]!} start={item.start} />
+        ))}
+      </div>
+    </div>
+  );
+});
+
+/** One line, parsed when it is drawn; the same line at the same place is not drawn again. */
+const LogRow = memo(function LogRow({ raw, start }: { raw: string; start: number }) {
+  const line = parseLine(raw);
+  return (
+    <div
+      className="absolute left-0 flex w-full gap-3 px-3 whitespace-pre hover:bg-muted/60"
+      style={{ height: ROW, transform: `translateY(${start}px)`, lineHeight: `${ROW}px` }}
+      data-testid="log-line"
+      data-level={line.level}
+    >
+      <span className="text-muted-foreground">{line.time}</span>
+      <span className={cn("w-11 shrink-0 font-semibold uppercase", COLOR[line.level])}>{line.level}</span>
+      <span>{line.text}</span>
+    </div>
+  );
+});
