@@ -35,6 +35,7 @@ EXPECTED = {
     ("GET", "/api/docs"): "........",
     ("GET", "/api/ui/config"): "........",
     ("GET", "/api/plugins"): "11......",
+    ("GET", "/api/metrics"): "11333.33",  # root only (or runtime.metrics_token, tests/test_runtime_metrics.py)
     # sign-in and the signed-in user: users only
     ("POST", "/api/auth/login"): "........",
     ("GET", "/api/auth/setup"): "........",
@@ -93,6 +94,10 @@ EXPECTED = {
     ("PUT", "/api/projects/{pid}/runtime/sleep"): "114.4..4",
     ("GET", "/api/projects/{pid}/runtime/logs"): "114.4..4",
     ("GET", "/api/projects/{pid}/runtime/logs/download"): "114.4..4",
+    ("GET", "/api/projects/{pid}/runtime/metrics"): "114.4..4",
+    ("GET", "/api/projects/{pid}/runtime/runs"): "114.4..4",
+    ("GET", "/api/projects/{pid}/runtime/runs/{run}/logs"): "114.4..4",
+    ("GET", "/api/projects/{pid}/runtime/runs/{run}/logs/download"): "114.4..4",
     ("GET", "/api/projects/{pid}/runtime/logs/stream"): "114.4..4",
     ("GET", "/api/projects/{pid}/runtime/typings"): "114.4..4",
     ("GET", "/api/projects/{pid}/storage"): "114.4..4",
@@ -245,7 +250,7 @@ def request_for(m: Matrix, method: str, path: str, world: World) -> dict:
     filled = (path_filled.replace("{pid}", world.pid).replace("{uid}", uid).replace("{key}", "K")
               .replace("{gid}", m.global_goal if path.startswith("/api/goals") else world.gid)
               .replace("{goal}", "g").replace("{version}", world.version)
-              .replace("{name}", backup or name).replace("{path}", "up"))
+              .replace("{name}", backup or name).replace("{path}", "up").replace("{run}", "1"))
     bodies = {
         ("POST", "/api/auth/login"): {"json": {"email": m.users["o"]["email"], "password": "User-pass-1"}},
         ("PATCH", "/api/auth/me"): {"json": {"name": "Me"}},

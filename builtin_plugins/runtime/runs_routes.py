@@ -3,16 +3,29 @@ log (docs/runtime/logs.md "Past runs")."""
 
 from __future__ import annotations
 
-from quart import Blueprint, Response
-from quart_schema import tag
+from typing import Literal
 
-from kernel.api import page_params
+from quart import Blueprint, Response
+from quart_schema import document_querystring, tag
+
+from kernel.api import Answer, PageQuery, answers, page_of, page_params
 from kernel.errors import Refused
 from kernel.tenancy import require_project
 
-from .routes import MAX_LOG_PAGE, _int_arg, runtime
+from .routes import MAX_LOG_PAGE, LogPage, LogQuery, _int_arg, runtime
 
 blueprint = Blueprint("runtime_runs", __name__)
+
+
+class Run(Answer):
+    id: int
+    release: str | None  # null: a log from before runs were kept
+    startedAt: str | None
+    endedAt: str | None
+    exit: Literal["stopped", "crashed", "replaced"] | None  # null: going on
+    reason: str | None  # a crash's
+    current: bool
+    size: int  # bytes of its log
 
 
 def _run_id(run: str) -> int:
@@ -23,6 +36,8 @@ def _run_id(run: str) -> int:
 
 @blueprint.get("/api/projects/<pid>/runtime/runs")
 @tag(["runtime"])
+@answers(200, page_of(Run))
+@document_querystring(PageQuery)
 async def list_runs(pid: str):
     """{items: [{id, release, startedAt, endedAt, exit, reason, current, size}], page, perPage,
     totalItems, totalPages}, newest first; `exit` is null (going on), stopped, crashed or replaced."""
@@ -41,6 +56,8 @@ async def list_runs(pid: str):
 
 @blueprint.get("/api/projects/<pid>/runtime/runs/<run>/logs")
 @tag(["runtime"])
+@answers(200, LogPage)
+@document_querystring(LogQuery)
 async def run_logs(pid: str, run: str):
     """?offset=0&limit=200 -> {lines, nextOffset, total} of that run's log (as .../runtime/logs)."""
     project, _ = await require_project(pid)
@@ -55,6 +72,7 @@ async def run_logs(pid: str, run: str):
 
 @blueprint.get("/api/projects/<pid>/runtime/runs/<run>/logs/download")
 @tag(["runtime"])
+@answers(200, media="text/plain")
 async def download_run_logs(pid: str, run: str):
     """That run's whole log as a text file."""
     project, _ = await require_project(pid)

@@ -48,6 +48,7 @@ def test_root_filters_pages_and_opens_entries(root_page, client, root_headers, u
 
     page.get_by_role("button", name="Next").click()
     page.get_by_text("Page 2 of 2").wait_for()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=audit-row]').length === 4")  # the new page drawn
     assert set(actions(page)) == {"projects.set_members", "projects.update_project", "env.put_env"}
     assert rows(page).count() == 4
 

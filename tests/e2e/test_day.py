@@ -73,7 +73,7 @@ def test_a_day_write_release_run_watch_change_roll_back_and_see_the_data(root_pa
         assert made.status_code == 201, made.text
 
         # The service, typed in Monaco with completions picked from the list.
-        page.get_by_role("link", name="Code").first.click()
+        page.get_by_role("link", name="Code", exact=True).first.click()
         wait_for_editor(page)
         # The route is pasted in; where its record is written, `$database.notes` is typed with two
         # completions from the list (Monaco closes brackets as one types, so the rest is pasted).
@@ -101,31 +101,31 @@ def test_a_day_write_release_run_watch_change_roll_back_and_see_the_data(root_pa
         assert "$schedule.every('1h'" in client.get(f"{api}/pipeline/branches/develop", headers=root_headers).json()["code"]
 
         # Release 1.0 and run it.
-        page.get_by_role("link", name="Releases").first.click()
+        page.get_by_role("link", name="Releases", exact=True).first.click()
         new_release(page, "1.0", ("stable",))
         run_release(page, "1.0")
 
         # The request tester calls the route; the log shows it live.
-        page.get_by_role("link", name="Runtime").first.click()
+        page.get_by_role("link", name="Runtime", exact=True).first.click()
         page.get_by_label("Path").fill("/note/morning")
         page.get_by_role("button", name="Send").click()
         page.get_by_test_id("tester-status").filter(has_text="200").wait_for(timeout=30_000)
         assert '"v": 1' in page.get_by_test_id("tester-body").inner_text()
-        page.get_by_role("link", name="Logs").first.click()
+        page.get_by_role("link", name="Logs", exact=True).first.click()
         page.locator("[data-testid=log-line]", has_text="note morning").wait_for()
         assert httpx.get(f"{server.url}/bot-{slug}/note/noon").json()["v"] == 1
         page.locator("[data-testid=log-line]", has_text="note noon").wait_for()
         look(page, "day-logs")
 
         # Change the code, release 1.1 with tags, run it; then roll back to 1.0.
-        page.get_by_role("link", name="Code").first.click()
+        page.get_by_role("link", name="Code", exact=True).first.click()
         wait_for_editor(page)
         code = model_value(page)
         page.evaluate("(code) => window.monaco.editor.getEditors()[0].getModel().setValue(code)", code.replace("v: 1", "v: 2"))
         page.get_by_test_id("unsaved").wait_for()
         wait_for_no_markers(page, "version 2")
         save(page, button=True)
-        page.get_by_role("link", name="Releases").first.click()
+        page.get_by_role("link", name="Releases", exact=True).first.click()
         new_release(page, "1.1", ("night-build", "develop"))
         row = page.get_by_test_id("release-1.1")
         assert "night-build" in row.inner_text() and "develop" in row.inner_text()
@@ -141,8 +141,8 @@ def test_a_day_write_release_run_watch_change_roll_back_and_see_the_data(root_pa
         assert titles == ["evening", "morning", "night", "noon"]
 
         # The data: what the service wrote is in the table, newest first.
-        page.get_by_role("link", name="Data").first.click()
-        page.get_by_role("link", name="Notes").first.click()
+        page.get_by_role("link", name="Data", exact=True).first.click()
+        page.get_by_role("link", name="Notes", exact=True).first.click()
         page.get_by_role("heading", name="Notes").wait_for()
         page.wait_for_function("() => document.querySelectorAll('[data-testid=record-row]').length === 4")
         assert column(page, "title") == ["night", "evening", "noon", "morning"]

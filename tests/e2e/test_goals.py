@@ -10,8 +10,8 @@ from .ui_support import look, open_page, sign_in_with_token
 def create_goal(page, name: str, key: str, type_label: str, color: str | None = None, projects=()) -> None:
     page.get_by_role("button", name="New goal").first.click()
     dialog = page.get_by_role("dialog", name="New goal")
-    dialog.get_by_label("Name").fill(name)
-    dialog.get_by_label("Key").fill(key)
+    dialog.get_by_label("Name", exact=True).fill(name)  # exact: a project in the list may be called "Renames"
+    dialog.get_by_label("Key", exact=True).fill(key)
     dialog.get_by_role("combobox", name="Type").click()
     page.get_by_role("option", name=type_label, exact=True).click()
     if color:
