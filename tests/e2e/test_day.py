@@ -156,8 +156,9 @@ def test_a_day_write_release_run_watch_change_roll_back_and_see_the_data(root_pa
         sheet.get_by_label("Title").fill("by hand")
         sheet.locator('[data-field="body"]').get_by_role("textbox").click()
         page.keyboard.type("written ")
-        sheet.locator('[data-field="body"]').get_by_role("button", name="Bold").click()
+        page.keyboard.press("Control+b")  # bold, as a writer does it
         page.keyboard.type("in the form")
+        assert sheet.locator('[data-field="body"]').get_by_role("button", name="Bold").get_attribute("aria-pressed") == "true"
         look(page, "day-record-form")
         sheet.get_by_role("button", name="Create record").click()
         page.locator("[data-testid=record-row] td[data-column=title]", has_text="by hand").wait_for()
