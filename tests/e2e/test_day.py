@@ -164,6 +164,8 @@ def test_a_day_write_release_run_watch_change_roll_back_and_see_the_data(root_pa
         page.locator("[data-testid=record-row] td[data-column=title]", has_text="by hand").wait_for()
         stored = client.get(f"{api}/models/notes/records", params={"filter": 'title = "by hand"'}, headers=root_headers).json()["items"]
         assert stored[0]["body"] == "<p>written <strong>in the form</strong></p>"
+        row = page.locator("[data-testid=record-row]", has=page.locator("td[data-column=title]", has_text="by hand"))
+        assert row.locator("td[data-column=body]").inner_text().strip() == "written in the form"  # its words, not its tags
         # Filter and sort in the table.
         box = page.get_by_role("textbox", name="Filter", exact=True)
         box.fill('title ~ "n"')

@@ -65,6 +65,13 @@ function FileThumb({ pid, model, record, field, name }: { pid: string; model: st
   );
 }
 
+/** The words of an HTML fragment (parsed inert: DOMParser runs no script and loads nothing). */
+function textOfHtml(html: string): string {
+  const spaced = html.replace(/<\/(p|li|h[1-6]|blockquote|pre)>/gi, "$& "); // paragraphs stay apart as words
+  const text = new DOMParser().parseFromString(spaced, "text/html").body.textContent ?? "";
+  return text.replace(/\s+/g, " ").trim();
+}
+
 export interface CellContext {
   pid: string;
   model: Model;
@@ -147,6 +154,9 @@ export function FieldCell({ field, record, context }: { field: ModelField; recor
     case "document":
     case "json":
       return <Truncated text={JSON.stringify(value)} mono />;
+    case "text":
+      // Rich text is stored as HTML: the cell shows its words, not its tags.
+      return <Truncated text={context.model.form.widgets[field.key] === "tiptap" ? textOfHtml(String(value)) : String(value)} />;
     default:
       return <Truncated text={String(value)} />;
   }
