@@ -141,6 +141,8 @@ function Toolbar({ editor, disabled, label }: { editor: Editor; disabled?: boole
           aria-label={t(`datastore.form.tools.${key}`)}
           aria-pressed={state[key]}
           disabled={disabled}
+          // The editor keeps the focus (and the caret) on a click: the mark applies to what is typed next.
+          onMouseDown={(event) => event.preventDefault()}
           onClick={run}
         >
           <Icon />

@@ -11,7 +11,7 @@ interface Props {
   /** null: closed; {}: a new record; {record}: that record. */
   editing: { record?: DataRecord } | null;
   onClose: () => void;
-  onSaved: (record: DataRecord, created: boolean) => void;
+  onSaved: (record: DataRecord) => void;
 }
 
 export function RecordSheet({ pid, model, editing, onClose, onSaved }: Props) {
@@ -37,7 +37,7 @@ export function RecordSheet({ pid, model, editing, onClose, onSaved }: Props) {
         </DialogHeader>
         <div className="min-h-0 flex-1 overflow-y-auto">
           {editing !== null && (
-            <RecordForm key={record?.id ?? "new"} pid={pid} model={model} record={record} onSaved={(saved) => onSaved(saved, !record)} onCancel={onClose} />
+            <RecordForm key={record?.id ?? "new"} pid={pid} model={model} record={record} onSaved={onSaved} onCancel={onClose} />
           )}
         </div>
       </DialogContent>
