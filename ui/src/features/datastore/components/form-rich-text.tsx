@@ -184,7 +184,7 @@ function LinkTool({ editor, active, disabled }: { editor: Editor; active: boolea
           <LinkIcon />
         </Button>
       </PopoverTrigger>
-      <PopoverContent className="grid w-80 gap-2 p-3" align="start" aria-label={t("datastore.form.tools.link")}>
+      <PopoverContent className="grid w-80 gap-2 p-3" align="start" collisionPadding={16} aria-label={t("datastore.form.tools.link")}>
         <Input
           aria-label={t("datastore.form.linkAddress")}
           placeholder="https://"
