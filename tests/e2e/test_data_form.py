@@ -1,10 +1,10 @@
-"""The record form of the data store: a control for every field type (TipTap HTML and Markdown,
-pickers, select widgets, a ref searched on the server, JSON), the server's 422 on its field, an
-edit sent with the revision (a stale one asks to reload), files uploaded into a saved record, and
-the form config editor (drag to reorder, hide, widgets) with its live preview.
-
-The records page and the model editor are written by other helpers; until then these pages render
-the form and the config editor directly (see the TEMPORARY notes in those files)."""
+"""The record form of the data store, used where people use it: in the records page's sheet ("New
+record", then the saved record opened from the table) with a control for every field type (TipTap
+HTML and Markdown, pickers, select widgets, a ref searched on the server, JSON), the server's 422
+on its field, files uploaded into the saved record, downloaded and removed, an edit sent with the
+revision (a stale one asks to reload) and a unique clash; and the form config in the schema
+editor's Form tab (drag to reorder, hide, widgets) with its live preview, saved with the editor's
+Save. Every outcome is checked through the REST API too."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from .test_data_models import keyboard_move, saved
+from .test_data_records import visit
 from .test_projects import make_project
 from .ui_support import look, open_page
 
@@ -77,8 +79,11 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     project = make_project(client, root_headers, "Data form")
     pid = project["id"]
     authors = make_models(client, root_headers, pid)
-    open_page(page, f"/projects/{project['slug']}/data/posts")
-    form = page.get_by_test_id("record-form")
+    visit(page, f"/projects/{project['slug']}/data/posts")
+    page.get_by_role("heading", name="No records yet").wait_for()
+    page.get_by_role("button", name="New record", exact=True).first.click()
+    sheet = page.get_by_role("dialog", name="New record in Posts")
+    form = sheet.get_by_test_id("record-form")
     form.wait_for()
     # Labels, descriptions and the required mark come from the model.
     assert field(page, "title").get_by_text("A short title").is_visible()
@@ -166,6 +171,7 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     assert title.get_attribute("aria-invalid") == "false"  # the refusal went with the edit
     form.get_by_role("button", name="Create record").click()
     page.get_by_text("Record created").wait_for()
+    sheet.wait_for(state="hidden")  # a create closes the sheet; the record is in the table
 
     [stored] = records(client, root_headers, pid)
     assert stored["title"] == "Hello"
@@ -182,8 +188,16 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     assert stored["meta"] == {"size": {"w": 3}} and stored["extra"] == [1, 2]
     assert stored["attachment"] is None and stored["revision"] == 1
 
-    # The saved record's edit form: the values as stored, the ref by its label; files now possible.
+    # The saved record's edit form, opened from its row: the values as stored, the ref by its label; files now possible.
+    row = page.locator(f"[data-testid=record-row][data-id='{stored['id']}']")
+    row.locator("td[data-column=title]", has_text="Hello").click()
+    sheet = page.get_by_role("dialog", name="Edit a record of Posts")
+    form = sheet.get_by_test_id("record-form")
     form.get_by_role("button", name="Save changes").wait_for()
+    assert stored["id"] in sheet.inner_text()
+    assert form.get_by_label("Title").input_value() == "Hello"
+    assert form.get_by_label("Views").input_value() == "42"
+    assert field(page, "body").get_by_role("link", name="two").is_visible()
     assert form.get_by_role("combobox", name="Author").inner_text().strip() == "Bob Builder"
     assert field(page, "reviewers").get_by_role("button", name="Remove Ann Author").is_visible()
     assert form.get_by_label("At", exact=True).input_value() == "2025-03-04T10:30"
@@ -203,10 +217,15 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     form.get_by_label("Views").fill("43")
     form.get_by_role("button", name="Save changes").click()
     page.get_by_text("Record saved").wait_for()
+    sheet.wait_for(state="hidden")  # a save closes the sheet; the row shows the new value
+    row.locator("td[data-column=views]", has_text="43").wait_for()
     [stored] = records(client, root_headers, pid)
     assert stored["views"] == 43 and stored["revision"] == 3 and stored["body"].startswith("<p>Intro")
 
-    # Someone else saves meanwhile: the form says so and reloads on demand.
+    # Someone else saves meanwhile (the sheet open on revision 3): the form says so and reloads on demand.
+    row.locator("td[data-column=title]").click()
+    form.get_by_role("button", name="Save changes").wait_for()
+    assert form.get_by_label("Views").input_value() == "43"
     changed = client.patch(f"/api/projects/{pid}/models/posts/records/{stored['id']}", json={"summary": "From elsewhere"}, headers=root_headers)
     assert changed.status_code == 200
     browser_log.expect(409, f"/api/projects/{pid}/models/posts/records/{stored['id']}")
@@ -219,18 +238,29 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     assert form.get_by_label("Summary").input_value() == "From elsewhere"
     assert form.get_by_label("Views").input_value() == "43"
     assert records(client, root_headers, pid)[0]["views"] == 43
+    assert records(client, root_headers, pid)[0]["summary"] == "From elsewhere"
 
     # The file is removed from the edit form (a PATCH keeping no names).
     field(page, "attachment").get_by_role("button", name=re.compile(r"Remove notes_v1_")).click()
     field(page, "attachment").get_by_text("No files yet").wait_for()
     assert records(client, root_headers, pid)[0]["attachment"] is None
 
-    # A unique clash on a new record: the server's 422 on the field.
+    [stored] = records(client, root_headers, pid)
+    assert stored["revision"] == 5  # the upload, the edit, the PATCH from elsewhere, the removal
+    look(page, "data-form-reloaded")
+
+    # A unique clash on a new record: the server's 422 on the field; the sheet stays open.
     form.get_by_role("button", name="Cancel").click()
-    form.get_by_role("button", name="Create record").wait_for()
+    sheet.wait_for(state="hidden")
+    assert page.get_by_test_id("fresh-records").count() == 0  # the page's own create is in the table, not "new"
+    page.get_by_role("button", name="New record", exact=True).click()
+    sheet = page.get_by_role("dialog", name="New record in Posts")
+    form = sheet.get_by_test_id("record-form")
     form.get_by_label("Title").fill("Hello")
     form.get_by_role("button", name="Create record").click()
     field(page, "title").get_by_text("must be unique: another record has this value").wait_for()
+    assert form.get_by_label("Title").get_attribute("aria-invalid") == "true"
+    assert sheet.is_visible()
     assert len(records(client, root_headers, pid)) == 1
 
 
@@ -255,10 +285,13 @@ def test_the_form_config_reorders_hides_and_picks_widgets_with_a_live_preview(ro
     pid = project["id"]
     make_models(client, root_headers, pid)
     open_page(page, f"/projects/{project['slug']}/data/posts/schema")
+    page.get_by_role("tab", name="Form").click()
     page.get_by_test_id("form-preview").wait_for()
+    assert page.get_by_role("button", name="Save", exact=True).is_disabled()  # nothing changed yet
     keys = [f["key"] for f in FIELDS]
     assert preview_order(page) == keys
     preview = page.get_by_test_id("form-preview")
+    preview.locator('[data-field="body"] [data-testid="rich-text"]').wait_for()  # TipTap's chunk loads with the tab
     assert preview.locator('[data-field="body"] [data-testid="rich-text"]').count() == 1
     look(page, "data-form-config")
 
@@ -267,13 +300,7 @@ def test_the_form_config_reorders_hides_and_picks_widgets_with_a_live_preview(ro
     page.wait_for_function("() => document.querySelector('[data-testid=form-preview] [data-field]').dataset.field === 'views'")
     assert preview_order(page)[:3] == ["views", "title", "body"]
     # And site up one with the keyboard (space, arrow up, space).
-    handle = page.get_by_role("button", name="Move Site")
-    handle.focus()
-    page.keyboard.press("Space")
-    page.wait_for_timeout(200)
-    page.keyboard.press("ArrowUp")
-    page.wait_for_timeout(200)
-    page.keyboard.press("Space")
+    keyboard_move(page, page.get_by_role("button", name="Move Site"), "Space", ["ArrowUp"])
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=form-preview] [data-field]')].map(e => e.dataset.field).indexOf('site') === 8")
     assert preview_order(page)[7:10] == ["featured", "site", "contact"]
 
@@ -294,11 +321,22 @@ def test_the_form_config_reorders_hides_and_picks_widgets_with_a_live_preview(ro
     assert records(client, root_headers, pid) == []
     look(page, "data-form-config-changed")
 
+    page.get_by_test_id("unsaved").wait_for()
     page.get_by_role("button", name="Save", exact=True).click()
-    page.get_by_text("Saved", exact=True).wait_for()
+    page.get_by_text("Posts saved", exact=True).wait_for()
+    saved(page)
     model = client.get(f"/api/projects/{pid}/models/posts", headers=root_headers).json()
     order = ["views", "title", "body", "notes", "summary", "rating", "published", "featured", "site", "contact", *keys[10:]]
     assert model["form"]["order"] == order
     assert model["form"]["hidden"] == ["summary"]
     # A widget that is its type's default is not stored (body's textarea).
     assert model["form"]["widgets"] == {**{k: v for k, v in WIDGETS.items() if k != "body"}, "views": "slider"}
+
+    # The records page's form follows the saved config: its order, summary left out, the widgets.
+    visit(page, f"/projects/{project['slug']}/data/posts")
+    page.get_by_role("button", name="New record", exact=True).first.click()
+    form = page.get_by_role("dialog", name="New record in Posts").get_by_test_id("record-form")
+    form.wait_for()
+    assert form.locator("[data-field]").evaluate_all("els => els.map(el => el.dataset.field)") == [key for key in order if key != "summary"]
+    assert form.locator('[data-field="body"] textarea').count() == 1
+    assert form.get_by_role("slider", name="Views").is_visible()

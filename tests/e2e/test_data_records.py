@@ -197,17 +197,45 @@ def test_page_sort_filter_columns_and_bulk_delete(root_page, client, root_header
     for rid in doomed:
         assert client.get(f"{api_of(project)}/tasks/records/{rid}", headers=root_headers).status_code == 404
 
-    # A row opens the record in the sheet with the record form; "New record" opens it empty.
-    page.locator(f"[data-testid=record-row][data-id='{row_ids(page)[0]}'] td[data-column=title]").click()
+    # A row opens the record in the sheet with the record form, its values filled in; Escape closes it.
+    top = row_ids(page)[0]
+    before = client.get(f"{api_of(project)}/tasks/records/{top}", headers=root_headers).json()
+    row = page.locator(f"[data-testid=record-row][data-id='{top}']")
+    row.locator("td[data-column=title]").click()
     sheet = page.get_by_role("dialog", name="Edit a record of Tasks")
-    sheet.get_by_test_id("record-form").wait_for()
-    assert row_ids(page)[0] in sheet.inner_text()
+    form = sheet.get_by_test_id("record-form")
+    form.wait_for()
+    assert top in sheet.inner_text()
+    assert form.get_by_label("title").input_value() == before["title"]
+    assert form.get_by_label("count", exact=True).input_value() == str(before["count"])
     look(page, "data-records-sheet")
     page.keyboard.press("Escape")
     sheet.wait_for(state="hidden")
-    page.get_by_role("button", name="New record").click()
-    page.get_by_role("dialog", name="New record in Tasks").get_by_test_id("record-form").wait_for()
-    page.keyboard.press("Escape")
+    # An edit through the sheet: saved, the sheet closes, the row shows the new value, REST has it.
+    row.locator("td[data-column=title]").click()
+    form.get_by_label("title").fill("Renamed in the sheet")
+    form.get_by_role("button", name="Save changes").click()
+    page.get_by_text("Record saved").wait_for()
+    sheet.wait_for(state="hidden")
+    row.locator("td[data-column=title]", has_text="Renamed in the sheet").wait_for()
+    after = client.get(f"{api_of(project)}/tasks/records/{top}", headers=root_headers).json()
+    assert after["title"] == "Renamed in the sheet" and after["revision"] == before["revision"] + 1
+    assert after["count"] == before["count"] and after["tags"] == before["tags"]  # only the changed field was sent
+    # A create through "New record": it lands in the table (the highest count, on top in this order).
+    page.get_by_role("button", name="New record", exact=True).click()
+    sheet = page.get_by_role("dialog", name="New record in Tasks")
+    form = sheet.get_by_test_id("record-form")
+    form.get_by_label("title").fill("Made in the sheet")
+    form.get_by_label("count", exact=True).fill("500")
+    form.get_by_role("button", name="Create record").click()
+    page.get_by_text("Record created").wait_for()
+    sheet.wait_for(state="hidden")
+    page.get_by_text(f"{TOTAL - 2} records", exact=True).wait_for()
+    made = client.get(f"{api_of(project)}/tasks/records", params={"filter": 'title = "Made in the sheet"'}, headers=root_headers).json()["items"]
+    assert len(made) == 1 and made[0]["count"] == 500
+    page.wait_for_function(f"() => document.querySelector('[data-testid=record-row]')?.dataset.id === {made[0]['id']!r}")
+    assert column(page, "title")[0] == "Made in the sheet" and column(page, "count")[0] == "500"
+    assert page.get_by_test_id("fresh-records").count() == 0  # the page's own create is shown, not counted as new
 
     # Delete one record from its row's menu.
     rid = row_ids(page)[0]

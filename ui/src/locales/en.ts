@@ -740,8 +740,6 @@ const en = {
       newText: "Fill in the fields; the server checks every value.",
       editTitle: "Edit a record of {{name}}",
       editText: "Record",
-      created: "Record created",
-      saved: "Record saved",
       export: "Export",
       exportJson: "JSON (an array of records)",
       exportCsv: "CSV (a header row)",

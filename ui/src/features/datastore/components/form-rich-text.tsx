@@ -141,6 +141,8 @@ function Toolbar({ editor, disabled, label }: { editor: Editor; disabled?: boole
           aria-label={t(`datastore.form.tools.${key}`)}
           aria-pressed={state[key]}
           disabled={disabled}
+          // The editor keeps the focus (and the caret) on a click: the mark applies to what is typed next.
+          onMouseDown={(event) => event.preventDefault()}
           onClick={run}
         >
           <Icon />
@@ -182,7 +184,7 @@ function LinkTool({ editor, active, disabled }: { editor: Editor; active: boolea
           <LinkIcon />
         </Button>
       </PopoverTrigger>
-      <PopoverContent className="grid w-80 gap-2 p-3" align="start" aria-label={t("datastore.form.tools.link")}>
+      <PopoverContent className="grid w-80 gap-2 p-3" align="start" collisionPadding={16} aria-label={t("datastore.form.tools.link")}>
         <Input
           aria-label={t("datastore.form.linkAddress")}
           placeholder="https://"

@@ -1,7 +1,9 @@
 // Live updates of the records table from `GET .../records/events` (this server's writes): an
 // updated record is replaced where it is shown, a deleted one leaves the page, a created one goes
 // on top when the table is the newest first (page 1, no filter), else it is counted for a
-// "N new records — refresh" note; `overflow` (the listener fell behind) reloads the page.
+// "N new records — refresh" note while the page does not show it (the page's own create is
+// shown by the reload that follows it, which may land before or after its event); `overflow`
+// (the listener fell behind) reloads the page.
 import { type QueryKey, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import type { Page } from "@/lib/api";
@@ -15,6 +17,8 @@ interface View {
   page: number;
   filter: string;
   perPage: number;
+  /** The rows on screen: a created record among them is not new to the reader. */
+  shown: DataRecord[] | undefined;
 }
 
 /** Keep what the page has expanded (the event carries the bare record) while the refs are the same. */
@@ -26,11 +30,13 @@ function keepExpand(next: DataRecord, old: DataRecord, refs: string[]): DataReco
 
 export function useLiveRecords(pid: string, model: Model | undefined, view: View) {
   const queryClient = useQueryClient();
-  const [fresh, setFresh] = useState(0); // records created that the page does not show
+  const [freshIds, setFreshIds] = useState<string[]>([]); // records created since the page was loaded
   const viewRef = useRef(view);
   viewRef.current = view;
   const keyText = JSON.stringify(view.key);
-  useEffect(() => setFresh(0), [keyText]);
+  useEffect(() => setFreshIds([]), [keyText]);
+  const shownIds = new Set((view.shown ?? []).map((record) => record.id));
+  const fresh = freshIds.filter((id) => !shownIds.has(id)).length;
 
   const slug = model?.slug;
   const refs = model ? model.fields.filter((field) => field.type === "ref").map((field) => field.key) : [];
@@ -46,7 +52,7 @@ export function useLiveRecords(pid: string, model: Model | undefined, view: View
     const onEvent = (event: RecordStreamEvent) => {
       const { key, sort, page, filter, perPage } = viewRef.current;
       if (event.action === "overflow") {
-        setFresh(0);
+        setFreshIds([]);
         reload();
         return;
       }
@@ -60,6 +66,7 @@ export function useLiveRecords(pid: string, model: Model | undefined, view: View
         if (!kept) return reload(); // a ref changed: its expanded name is not in the event
         queryClient.setQueryData<Page<DataRecord>>(key, { ...shown, items: shown.items.map((item, at) => (at === index ? kept : item)) });
       } else if (event.action === "delete") {
+        setFreshIds((ids) => (ids.includes(record.id) ? ids.filter((id) => id !== record.id) : ids));
         const totalItems = Math.max(0, shown.totalItems - 1);
         queryClient.setQueryData<Page<DataRecord>>(key, {
           ...shown,
@@ -70,7 +77,7 @@ export function useLiveRecords(pid: string, model: Model | undefined, view: View
       } else if (index < 0) {
         const newestFirst = sort.split(",")[0]?.trim() === "-created" && page === 1 && !filter;
         if (!newestFirst) {
-          setFresh((count) => count + 1);
+          setFreshIds((ids) => (ids.includes(record.id) ? ids : [...ids, record.id]));
           return;
         }
         const hasExpand = refKeys.some((ref) => record[ref] !== null && record[ref] !== undefined && !(Array.isArray(record[ref]) && (record[ref] as unknown[]).length === 0));
@@ -108,5 +115,5 @@ export function useLiveRecords(pid: string, model: Model | undefined, view: View
     };
   }, [pid, slug, refsText, queryClient]);
 
-  return { fresh, clearFresh: () => setFresh(0) };
+  return { fresh, clearFresh: () => setFreshIds([]) };
 }

@@ -93,7 +93,7 @@ export function RecordsPage() {
     if (records.data && records.data.totalPages > 0 && page > records.data.totalPages) go({ page: records.data.totalPages > 1 ? records.data.totalPages : undefined }, true);
   }, [records.data, page, go]);
 
-  const live = useLiveRecords(pid, model, { key: listKey, sort, page, filter, perPage });
+  const live = useLiveRecords(pid, model, { key: listKey, sort, page, filter, perPage, shown: data?.items });
   const reload = useCallback(async () => {
     live.clearFresh();
     await queryClient.invalidateQueries({ queryKey: datastoreKeys.records(pid, slug) });
@@ -346,9 +346,8 @@ export function RecordsPage() {
         model={model}
         editing={editing}
         onClose={() => setEditing(null)}
-        onSaved={async (record, created) => {
-          setEditing(null);
-          toast.success(created ? t("datastore.records.created") : t("datastore.records.saved"));
+        onSaved={async (record) => {
+          setEditing(null); // the form has said so in a toast
           queryClient.setQueryData(datastoreKeys.record(pid, slug, record.id), record);
           await queryClient.invalidateQueries({ queryKey: datastoreKeys.records(pid, slug) });
         }}

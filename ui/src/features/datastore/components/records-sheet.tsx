@@ -11,7 +11,7 @@ interface Props {
   /** null: closed; {}: a new record; {record}: that record. */
   editing: { record?: DataRecord } | null;
   onClose: () => void;
-  onSaved: (record: DataRecord, created: boolean) => void;
+  onSaved: (record: DataRecord) => void;
 }
 
 export function RecordSheet({ pid, model, editing, onClose, onSaved }: Props) {
@@ -21,7 +21,7 @@ export function RecordSheet({ pid, model, editing, onClose, onSaved }: Props) {
     <Dialog open={editing !== null} onOpenChange={(open) => !open && onClose()}>
       <DialogContent
         data-testid="record-sheet"
-        className="top-0 right-0 left-auto flex h-dvh max-h-dvh w-full max-w-full translate-x-0 translate-y-0 flex-col gap-4 rounded-none border-y-0 border-r-0 sm:max-w-xl"
+        className="top-0 right-0 left-auto flex h-dvh max-h-dvh overflow-hidden w-full max-w-full translate-x-0 translate-y-0 flex-col gap-4 rounded-none border-y-0 border-r-0 sm:max-w-xl"
       >
         <DialogHeader className="pr-8">
           <DialogTitle>{record ? t("datastore.records.editTitle", { name: model.name }) : t("datastore.records.newTitle", { name: model.name })}</DialogTitle>
@@ -35,9 +35,12 @@ export function RecordSheet({ pid, model, editing, onClose, onSaved }: Props) {
             )}
           </DialogDescription>
         </DialogHeader>
-        <div className="min-h-0 flex-1 overflow-y-auto">
+        {/* Only this part scrolls (the header stays): it reaches the sheet's edges, so the controls' focus
+            and error rings are not cut off, and it is the containing block of the form's absolutely placed
+            parts (the selects' hidden native inputs), which would otherwise make the sheet itself scroll. */}
+        <div className="relative -mx-6 -mb-6 min-h-0 flex-1 overflow-y-auto px-6 pb-6">
           {editing !== null && (
-            <RecordForm key={record?.id ?? "new"} pid={pid} model={model} record={record} onSaved={(saved) => onSaved(saved, !record)} onCancel={onClose} />
+            <RecordForm key={record?.id ?? "new"} pid={pid} model={model} record={record} onSaved={onSaved} onCancel={onClose} />
           )}
         </div>
       </DialogContent>
