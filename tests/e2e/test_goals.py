@@ -103,7 +103,7 @@ def test_global_goals_with_allowed_projects_edit_and_delete(root_page, client, r
 
     row.get_by_role("button", name="Edit Payments").click()
     dialog = page.get_by_role("dialog", name="Edit goal")
-    dialog.get_by_label("Name").fill("Paid orders")
+    dialog.get_by_label("Name", exact=True).fill("Paid orders")
     dialog.get_by_role("button", name="Save").click()
     dialog.wait_for(state="hidden")
     row.get_by_text("Paid orders").wait_for()
