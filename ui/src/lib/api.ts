@@ -123,3 +123,46 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
 }
 
 export const isApiError = (error: unknown): error is ApiError => error instanceof ApiError;
+
+/** One server-sent event: its `event:` name ("message" when it has none) and its `data:` lines joined. */
+export interface StreamEvent {
+  event: string;
+  data: string;
+}
+
+/**
+ * Read a server-sent event stream with fetch, so that the bearer token goes along (EventSource
+ * cannot send it), until `signal` aborts or the server ends it. `onEvents` gets the events of each
+ * chunk read, in order (comments, the keep-alives, left out); an error answer is an ApiError as
+ * `api()`'s, a 401 ending the session.
+ */
+export async function followEvents(path: string, signal: AbortSignal, onEvents: (events: StreamEvent[]) => void) {
+  const token = session.token();
+  const response = await fetch(path, {
+    headers: { Accept: "text/event-stream", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    signal,
+  });
+  if (!response.ok || !response.body) {
+    const error = errorOf(response.status, response.statusText, await response.json().catch(() => null));
+    unauthorizedAnswer(error);
+    throw error;
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    const blocks = buffer.split("\n\n");
+    buffer = blocks.pop() ?? "";
+    const events: StreamEvent[] = [];
+    for (const block of blocks) {
+      if (block.startsWith(":")) continue; // a comment: connected, keep-alive
+      const lines = block.split("\n");
+      const name = lines.find((line) => line.startsWith("event:"))?.slice(6).trim() || "message";
+      const data = lines.filter((line) => line.startsWith("data:")).map((line) => line.slice(line.startsWith("data: ") ? 6 : 5));
+      events.push({ event: name, data: data.join("\n") });
+    }
+    if (events.length) onEvents(events);
+  }
+}

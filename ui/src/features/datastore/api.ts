@@ -153,8 +153,7 @@ export const batchRecords = (pid: string, model: string, requests: BatchRequest[
 
 // -- the records page (records-page.tsx): filter errors, live events, export and import --------
 // (imports of this section kept here, so that the other sections merge without touching the top)
-import { ApiError, errorOf, unauthorizedAnswer } from "@/lib/api";
-import { session } from "@/lib/session";
+import { ApiError, followEvents } from "@/lib/api";
 
 /** Where the server says a filter or sort is wrong: `filter: ... (at character 9)` (datastore/filter.py). */
 export interface QueryProblem {
@@ -180,38 +179,13 @@ export function queryProblemOf(error: unknown): QueryProblem | null {
 export type RecordStreamEvent = RecordEvent | { action: "overflow"; record: null };
 
 /**
- * The model's live record events (server-sent, read with fetch so that the bearer token goes
- * along: EventSource cannot send it), until `signal` aborts or the server ends the stream.
+ * The model's live record events (server-sent, lib/api.ts followEvents), until `signal` aborts
+ * or the server ends the stream.
  */
 export async function followRecords(pid: string, model: string, signal: AbortSignal, onEvent: (event: RecordStreamEvent) => void) {
-  const token = session.token();
-  const response = await fetch(`${recordsPath(pid, model)}/events`, {
-    headers: { Accept: "text/event-stream", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    signal,
+  await followEvents(`${recordsPath(pid, model)}/events`, signal, (events) => {
+    for (const event of events) if (event.data) onEvent(JSON.parse(event.data) as RecordStreamEvent);
   });
-  if (!response.ok || !response.body) {
-    const error = errorOf(response.status, response.statusText, await response.json().catch(() => null));
-    unauthorizedAnswer(error);
-    throw error;
-  }
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    const blocks = buffer.split("\n\n");
-    buffer = blocks.pop() ?? "";
-    for (const block of blocks) {
-      if (block.startsWith(":")) continue; // connected, keep-alive
-      const data = block
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(line.startsWith("data: ") ? 6 : 5))
-        .join("\n");
-      if (data) onEvent(JSON.parse(data) as RecordStreamEvent);
-    }
-  }
 }
 
 export type RecordsFormat = "json" | "csv";

@@ -2,8 +2,7 @@
 // current run's log: pages by offset, a download, and live lines over server-sent events.
 import { type QueryClient, queryOptions } from "@tanstack/react-query";
 import { projectKeys, type RuntimeState } from "@/features/projects/api";
-import { api, errorOf, type Page, unauthorizedAnswer } from "@/lib/api";
-import { session } from "@/lib/session";
+import { api, followEvents, type Page } from "@/lib/api";
 
 const base = (pid: string) => `/api/projects/${encodeURIComponent(pid)}/runtime`;
 
@@ -52,44 +51,22 @@ export const logTailQuery = (pid: string, run?: number) =>
 export const logDownload = (pid: string, run?: number) => api<Blob>(`${logBase(pid, run)}/download`, { as: "blob" });
 
 /**
- * New log lines as they are written (the SSE stream, read with fetch so that the bearer token
- * goes along: EventSource cannot send it). `onReset` when a new run clears the log.
+ * New log lines as they are written (the SSE stream, lib/api.ts followEvents). `onReset` when a
+ * new run clears the log.
  */
 export async function followLog(pid: string, signal: AbortSignal, onLines: (lines: string[]) => void, onReset: () => void) {
-  const token = session.token();
-  const response = await fetch(`${base(pid)}/logs/stream`, {
-    headers: { Accept: "text/event-stream", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    signal,
-  });
-  if (!response.ok || !response.body) {
-    const error = errorOf(response.status, response.statusText, await response.json().catch(() => null));
-    unauthorizedAnswer(error);
-    throw error;
-  }
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    const events = buffer.split("\n\n");
-    buffer = events.pop() ?? "";
+  await followEvents(`${base(pid)}/logs/stream`, signal, (events) => {
     const lines: string[] = [];
     for (const event of events) {
-      if (event.startsWith(":")) continue; // a comment: connected, keep-alive
-      if (/^event: reset$/m.test(event)) {
+      if (event.event === "reset") {
         if (lines.length) onLines(lines.splice(0));
         onReset();
-        continue;
+      } else {
+        lines.push(event.data); // an empty line is a line too
       }
-      const data = event
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(line.startsWith("data: ") ? 6 : 5));
-      if (data.length) lines.push(data.join("\n"));
     }
     if (lines.length) onLines(lines);
-  }
+  });
 }
 
 export const LEVELS = ["debug", "info", "warn", "error"] as const;
