@@ -5,9 +5,16 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: install run test bench bench-ui clean ui chromium plugins
+.PHONY: install run test bench bench-ui clean ui chromium plugins bytecode
 
 install: $(VENV)/.installed
+
+# m3m's own modules compiled ahead (pip does this for the installed packages): every process
+# imports them (the server, the fork server, a spawned worker), and where PYTHONDONTWRITEBYTECODE
+# is set each one compiled them again, ~0.3-0.5 s of CPU per process (docs/performance.md).
+# Python checks each file against its source, so a changed file is never run from a stale one.
+bytecode: install
+	@$(VENV)/bin/python -m compileall -q kernel builtin_plugins
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "m3m needs Python 3.11 or newer on PATH"; exit 1; }
@@ -50,16 +57,16 @@ ui: ui/dist/index.html
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-run: install ui
+run: bytecode ui
 	$(VENV)/bin/m3m serve
 
-test: install tools/typecheck/node_modules/.installed ui chromium
+test: bytecode tools/typecheck/node_modules/.installed ui chromium
 	$(VENV)/bin/pytest
 
 clean:
 	rm -rf $(VENV) storage .pytest_cache ui/dist ui/node_modules
 
-bench: install
+bench: bytecode
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(VENV)/bin/python bench/run.py --boot50 --density 200 --body-kb 16
 	$(VENV)/bin/python bench/storage.py

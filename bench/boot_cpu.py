@@ -1,6 +1,7 @@
 """Where an autostart's time goes: N services deployed, the server restarted, then the CPU time
-each worker and the server spent (read from /proc, so other load on the machine does not count)
-and the wall time until all answer. `python bench/boot_cpu.py [N]` (default 12)."""
+each worker and the server spent (read from /proc, so other load on the machine does not count),
+the wall time until the server, the first service and all of them answer, and the idle RSS and
+PSS of a worker (medians). `python bench/boot_cpu.py [N]` (default 12)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import EMAIL, PASSWORD, Bench, m3m  # noqa: E402
+from run import EMAIL, PASSWORD, Bench, m3m, pss_kb, rss_kb  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -38,26 +40,45 @@ def main() -> None:
         for slug in slugs:
             bench.deploy(http, slug)
         bench.stop()
-        began = time.perf_counter()
+        began, began_wall = time.perf_counter(), time.time()
         bench.serve()
-        while not all(httpx.get(f"{bench.url}/bot-{slug}/hello/x").status_code == 200 for slug in slugs):
-            time.sleep(0.2)
-        wall = time.perf_counter() - began
+        ping = time.perf_counter() - began
         http = bench.client()
-        workers = [cpu_seconds(http.get(f"/api/projects/{slug}/runtime").json()["pid"]) for slug in slugs]
+        states: dict = {}
+        while len(states) < count:  # every service's state, asked until it runs (a light poll)
+            for slug in slugs:
+                if slug not in states and (state := http.get(f"/api/projects/{slug}/runtime").json())["state"] == "running":
+                    states[slug] = state
+            time.sleep(0.5)
+        # When each was up (and routable), as the server recorded it: the poll's own pace does not count.
+        up = sorted(datetime.fromisoformat(state["startedAt"].replace("Z", "+00:00")).timestamp() - began_wall for state in states.values())
+        first, wall = up[0], up[-1]
+        assert all(httpx.get(f"{bench.url}/bot-{slug}/hello/x").status_code == 200 for slug in slugs)
+        pids = [states[slug]["pid"] for slug in slugs]
+        workers = [cpu_seconds(pid) for pid in pids]
         server = cpu_seconds(bench.process.pid)
+        time.sleep(2)  # idle now: the memory each worker holds
+        rss = statistics.median(rss_kb(pid) for pid in pids) / 1024
+        pss = statistics.median(pss_kb(pid) for pid in pids) / 1024
         print(json.dumps({
             "services": count,
+            "server_answers_s": round(ping, 2),
+            "first_answers_s": round(first, 2),
             "all_answer_s": round(wall, 2),
             "worker_cpu_s_median": round(statistics.median(workers), 3),
             "server_cpu_s_per_start": round(server / count, 3),
             "cpu_s_total": round(sum(workers) + server, 2),
+            "idle_worker_rss_mb": round(rss, 1),
+            "idle_worker_pss_mb": round(pss, 1),
             "cores": os.cpu_count(),
             "load_average": os.getloadavg()[0],
         }, indent=2))
     finally:
         bench.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if os.environ.get("M3M_BENCH_KEEP"):
+            print("kept", workdir, file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import cached_property
 
@@ -99,16 +101,20 @@ def cli(ctx: click.Context, settings_file: str | None) -> None:
 @click.pass_obj
 def serve(obj: CliContext) -> None:
     """Start the server (and the embedded database when mongodb.uri is "embedded")."""
-    from hypercorn.utils import LifespanFailureError
-
-    from .app import create_app
-
     settings = obj.settings
     _log_to_terminal()
-    try:
-        uri, embedded = resolve_uri(settings)
-    except EmbeddedError as exc:
-        raise click.ClickException(str(exc)) from None
+    # The app's modules load in a thread while the embedded database (its own Python process)
+    # starts, rather than one after the other (docs/performance.md "Autostart"). The database
+    # is started from this thread: its PR_SET_PDEATHSIG follows the thread that spawned it.
+    with ThreadPoolExecutor(1) as pool:
+        loading = pool.submit(importlib.import_module, "kernel.app")
+        try:
+            uri, embedded = resolve_uri(settings)
+        except EmbeddedError as exc:
+            raise click.ClickException(str(exc)) from None
+        create_app = loading.result().create_app
+    from hypercorn.utils import LifespanFailureError
+
     if embedded:
         click.echo(f"embedded database (nx-27017) at {uri}, data in {embedded.data_dir}")
     try:

@@ -10,8 +10,6 @@ import logging
 
 from typing import TYPE_CHECKING
 
-from werkzeug.exceptions import HTTPException
-
 if TYPE_CHECKING:
     from quart import Quart
 
@@ -88,6 +86,10 @@ def envelope(status: int, message: str, code: str | None = None, fields=None):
 
 
 def install_error_handlers(app: Quart) -> None:
+    # Here, not at the top: werkzeug.exceptions is ~6 MB of every worker's RSS, and workers
+    # import this module for Refused alone.
+    from werkzeug.exceptions import HTTPException
+
     @app.errorhandler(Refused)
     async def _refused(exc: Refused):
         return envelope(exc.status, exc.message, exc.code, exc.fields)

@@ -24,11 +24,7 @@ PARALLEL_CALLS = 4  # threads of a plugin whose manifest says thread_safe; else 
 def binding(ctx) -> Binding:
     if not catalogue.allowed(ctx.settings, ctx.project):
         return Binding(data={"plugins": []})
-    from kernel.plugins import build_plugin_manager
-
-    from builtin_plugins.runtime.apis import runtime_apis
-
-    taken = catalogue.taken_names(runtime_apis(build_plugin_manager(ctx.settings.plugins.blocked)))
+    taken = catalogue.taken_names(ctx.apis)
     rows, loaded = [], {}
     for path in catalogue.libraries(catalogue.folder_of(ctx.settings)):
         try:

@@ -49,6 +49,23 @@ def runtime_apis(pm: PluginManager) -> list[RuntimeApi]:
     return apis
 
 
+_BUILT: dict[tuple[str, ...], list[RuntimeApi]] = {}
+
+
+def process_apis(blocked=()) -> list[RuntimeApi]:
+    """The APIs for a worker, built once per process with their binding modules imported. The
+    fork server builds them before it forks, so no worker pays for the plugin manager's scan of
+    every installed distribution's entry points (~45 ms of CPU, three times per boot before)."""
+    key = tuple(blocked)
+    if key not in _BUILT:
+        from kernel.plugins import build_plugin_manager
+
+        apis = runtime_apis(build_plugin_manager(key))
+        import_bindings(apis)
+        _BUILT[key] = apis
+    return _BUILT[key]
+
+
 def import_bindings(apis: list[RuntimeApi]) -> None:
     """Import every binding module now (a spare worker pays for them before its boot)."""
     for api in apis:

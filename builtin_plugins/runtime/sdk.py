@@ -78,6 +78,7 @@ class BindingContext:
     # hook with the service's project (a record a service wrote, for the server's live events).
     # Fire and forget, in order; dropped when the server is gone.
     tell: Callable[[str, Any], None] = lambda topic, data: None
+    apis: list = field(default_factory=list)  # every runtime API of this worker (apis.RuntimeApi)
 
 
 @dataclass

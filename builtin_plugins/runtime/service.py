@@ -150,30 +150,30 @@ class Runtime:
         """Start every service whose desired state is running (after a crash or reboot)."""
         from kernel.tenancy import resolve_project
 
-        async with self.app.app_context():
-            starts = []
-            async for doc in self.states.find({"desired": "running"}):
+        # A few at a time: fifty new workers at once on two cores thrash, and each would wait
+        # for all the others. Each start begins as soon as its slot is free, its project and
+        # release read then: the first services answer while the rest are still queued.
+        slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
+
+        async def start(doc: dict) -> None:
+            async with slots:
                 project = await resolve_project(doc["project"])
                 release = await self.release(doc["project"], doc.get("release") or "")
                 if project is None or release is None:
                     log.warning("autostart: %s has no project or release %s any more", doc["project"], doc.get("release"))
-                    continue
+                    return
                 # The same run goes on: its log (what happened before the server went down) stays.
                 # One that was asleep stays asleep until a request: a reboot costs it nothing.
-                sleep_after = self.sleep_after(doc)
-                asleep = doc.get("state") == "sleeping"
-                starts.append(self.supervisor.start(project, release, new_log=False, sleep_after=sleep_after, asleep=asleep))
+                await self.supervisor.start(project, release, new_log=False, sleep_after=self.sleep_after(doc),
+                                            asleep=doc.get("state") == "sleeping")
+
+        async with self.app.app_context():
+            starts = [asyncio.create_task(start(doc)) async for doc in self.states.find({"desired": "running"})]
             if starts:
                 log.info("autostart: starting %d services", len(starts))
-                # A few at a time: each new worker imports its engine (~1 CPU-second); fifty at
-                # once on two cores thrash, and each service waits for all the others.
-                slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
-
-                async def start(coro):
-                    async with slots:
-                        return await coro
-
-                await asyncio.gather(*(start(coro) for coro in starts), return_exceptions=True)
+                for result in await asyncio.gather(*starts, return_exceptions=True):
+                    if isinstance(result, Exception):  # one that failed does not keep the others down
+                        log.warning("autostart: a service did not start: %s", result)
 
     async def resume(self, project_id: str) -> None:
         """Start the project's service when its stored wish is to run (an imported project)."""

@@ -49,8 +49,9 @@ class WorkerProcess:
         return self.process.returncode is None
 
     @classmethod
-    async def spawn(cls, memory_limit: int, on_event: Callable[["WorkerProcess", dict], None], zygote=None) -> "WorkerProcess":
-        """A new worker: forked by the zygote when there is one, else spawned as a new interpreter."""
+    async def spawn(cls, memory_limit: int, on_event: Callable[["WorkerProcess", dict], None], zygote=None, env: dict | None = None) -> "WorkerProcess":
+        """A new worker: forked by the zygote when there is one, else spawned as a new interpreter
+        (with `env` added to its environment: the zygote was started with the same)."""
         parent, child = socket.socketpair()
         # Data segment room for the engine: twice the RSS cap, so JS gets a catchable
         # out-of-memory while the supervisor's RSS watch does the killing.
@@ -63,7 +64,7 @@ class WorkerProcess:
                 except ZygoteUnavailable:
                     process = None  # spawned below; the supervisor restarts its zygote
             if process is None:
-                process = await _spawn_interpreter(child, rlimit_data)
+                process = await _spawn_interpreter(child, rlimit_data, env or {})
         except BaseException:
             parent.close()
             raise
@@ -127,9 +128,10 @@ class WorkerProcess:
         return "".join(self._stderr)[-STDERR_KEEP:]
 
 
-async def _spawn_interpreter(child: socket.socket, rlimit_data: int) -> asyncio.subprocess.Process:
+async def _spawn_interpreter(child: socket.socket, rlimit_data: int, extra: dict) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
+        **extra,
         "M3M_WORKER_FD": str(child.fileno()),
         # The worker asks the kernel to SIGKILL it when this process dies (PR_SET_PDEATHSIG),
         # and exits at once if it was already orphaned before it could ask.

@@ -14,6 +14,7 @@ every worker a task spawned is killed when the task is cancelled.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -129,6 +130,9 @@ class Supervisor:
         self.zygote: Zygote | None = None
         self._zygote_tried = 0.0
         self.writes_held = 0  # backups reading now: every worker's writes wait (writes.py)
+        # What a worker knows before its boot message: the plugins to leave out, so the fork
+        # server builds the workers' APIs once with the right ones (apis.process_apis).
+        self.worker_env = {"M3M_PLUGINS_BLOCKED": json.dumps(list(settings.plugins.blocked))}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -145,7 +149,7 @@ class Supervisor:
         self._zygote_tried = time.monotonic()
         if self.zygote is not None:
             await self.zygote.close()
-        zygote = Zygote()
+        zygote = Zygote(self.worker_env)
         try:
             await zygote.start()
             self.zygote = zygote
@@ -159,7 +163,7 @@ class Supervisor:
             self._prepare_spare()
 
     def _spawn_worker(self, on_event) -> "asyncio.Future[WorkerProcess]":
-        return WorkerProcess.spawn(self.runtime.memory_limit, on_event, self.zygote)
+        return WorkerProcess.spawn(self.runtime.memory_limit, on_event, self.zygote, self.worker_env)
 
     def _prepare_spare(self) -> None:
         self._spare = asyncio.create_task(self._spawn_worker(_ignore_events))

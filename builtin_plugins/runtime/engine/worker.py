@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import json
 import os
 import resource
 import signal
@@ -135,9 +136,8 @@ class Worker:
 
     async def boot(self, message: dict) -> dict:
         from kernel.db import Database
-        from kernel.plugins import build_plugin_manager
 
-        from ..apis import make_bindings, runtime_apis
+        from ..apis import make_bindings, process_apis
         from ..sdk import BindingContext
         from .sandbox import Sandbox
 
@@ -147,6 +147,7 @@ class Worker:
         project = message["project"]
         name_process(f"m3m:{project['slug']}")
         db = Database(message["db"]["uri"], settings.mongodb.database, settings.mongodb.timeout)
+        apis = process_apis(settings.plugins.blocked)
         context = BindingContext(
             project=project,
             release=message["release"]["version"],
@@ -156,8 +157,8 @@ class Worker:
             report={},
             requests=self.requests,
             tell=self.tell,
+            apis=apis,
         )
-        apis = runtime_apis(build_plugin_manager(settings.plugins.blocked))
         self.bindings = bindings = await make_bindings(apis, context)
         self.sandbox = Sandbox(bindings, self.log, self.gate)
         try:
@@ -192,20 +193,31 @@ def name_process(name: str) -> None:
         pass
 
 
+# Modules that libraries of a worker import and a worker never runs: httpx's command line (with
+# click, rich and pygments: ~7 MB of every worker's RSS). None in sys.modules makes their import
+# fail, which httpx expects (it then has no `httpx.main`).
+UNUSED_MODULES = ("httpx._main",)
+
+
+def skip_unused_modules() -> None:
+    for name in UNUSED_MODULES:
+        sys.modules.setdefault(name, None)
+
+
 def prewarm() -> None:
     """Import the engine and the plugins now: a spare worker waiting for its boot message has
     paid for them already, so a start costs only the service's own boot."""
     name_process("m3m-spare")
+    skip_unused_modules()
     from . import monkey
 
     monkey.load()
 
     import kernel.db  # noqa: F401
-    from kernel.plugins import build_plugin_manager
 
-    from ..apis import import_bindings, runtime_apis
+    from ..apis import process_apis
 
-    import_bindings(runtime_apis(build_plugin_manager()))
+    process_apis(json.loads(os.environ.get("M3M_PLUGINS_BLOCKED") or "[]"))  # already built when forked
 
 
 async def main() -> None:

@@ -50,13 +50,16 @@ def become_subreaper() -> None:
 
 def preload() -> None:
     """What every worker imports, but PythonMonkey (see the module docstring)."""
+    from . import monkey, worker
+
+    worker.skip_unused_modules()
+    monkey.index_files()  # the files PythonMonkey's loader looks for, found once for every worker
     import kernel.db  # noqa: F401  (pymongo)
-    from kernel.plugins import build_plugin_manager
 
-    from ..apis import import_bindings, runtime_apis
-    from . import ipc, sandbox, worker  # noqa: F401
+    from ..apis import process_apis
+    from . import ipc, sandbox  # noqa: F401
 
-    import_bindings(runtime_apis(build_plugin_manager()))
+    process_apis(json.loads(os.environ.get("M3M_PLUGINS_BLOCKED") or "[]"))
     assert "pythonmonkey" not in sys.modules, "the zygote must not import pythonmonkey (a fork would hang)"
 
 
@@ -168,7 +171,8 @@ class Zygote:
     """The server's handle on one fork server process: started once, asked for workers one at a
     time, closed once; a fork server that died is replaced by a new Zygote, never restarted."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict | None = None) -> None:
+        self.env = env or {}  # added to the zygote's environment (and so every worker's)
         self.ready = False
         self.process: asyncio.subprocess.Process | None = None
         self.control: socket.socket | None = None
@@ -183,7 +187,7 @@ class Zygote:
     async def start(self, timeout: float = 60.0) -> None:
         become_subreaper()
         ours, theirs = socket.socketpair()
-        env = {**os.environ, "M3M_ZYGOTE_FD": str(theirs.fileno()), "M3M_WORKER_PARENT": str(os.getpid())}
+        env = {**os.environ, **self.env, "M3M_ZYGOTE_FD": str(theirs.fileno()), "M3M_WORKER_PARENT": str(os.getpid())}
         try:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "builtin_plugins.runtime.engine.zygote",
