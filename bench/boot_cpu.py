@@ -12,13 +12,12 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import EMAIL, PASSWORD, Bench, m3m, pss_kb, rss_kb  # noqa: E402
+from run import EMAIL, PASSWORD, Bench, autostarted, m3m, pss_kb, rss_kb  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -44,15 +43,7 @@ def main() -> None:
         bench.serve()
         ping = time.perf_counter() - began
         http = bench.client()
-        states: dict = {}
-        while len(states) < count:  # every service's state, asked until it runs (a light poll)
-            for slug in slugs:
-                if slug not in states and (state := http.get(f"/api/projects/{slug}/runtime").json())["state"] == "running":
-                    states[slug] = state
-            time.sleep(0.5)
-        # When each was up (and routable), as the server recorded it: the poll's own pace does not count.
-        up = sorted(datetime.fromisoformat(state["startedAt"].replace("Z", "+00:00")).timestamp() - began_wall for state in states.values())
-        first, wall = up[0], up[-1]
+        states, first, wall = autostarted(http, slugs, began_wall)
         assert all(httpx.get(f"{bench.url}/bot-{slug}/hello/x").status_code == 200 for slug in slugs)
         pids = [states[slug]["pid"] for slug in slugs]
         workers = [cpu_seconds(pid) for pid in pids]
