@@ -1,7 +1,7 @@
 // The `json` widget of document/json fields: the JSON text in Monaco (components/monaco/json-editor,
 // loaded on first use with the rest of the `monaco` chunk, so a form without such a field never
 // loads Monaco), with a line under it that says whether the text is JSON, and Format.
-import { lazy, Suspense, useRef } from "react";
+import { lazy, Suspense, useCallback, useRef } from "react";
 import type * as React from "react";
 import { useTranslation } from "react-i18next";
 import type { JsonEditorHandle } from "@/components/monaco/json-editor";
@@ -27,11 +27,14 @@ export interface JsonFieldProps {
 export function JsonField({ label, value, onChange, onBlur, aria, inputRef, disabled }: JsonFieldProps) {
   const { t } = useTranslation();
   const editor = useRef<JsonEditorHandle | null>(null);
-  const handle = (instance: JsonEditorHandle | null) => {
-    editor.current = instance;
-    if (typeof inputRef === "function") inputRef(instance);
-    else if (inputRef) (inputRef as React.RefObject<{ focus: () => void } | null>).current = instance;
-  };
+  const handle = useCallback(
+    (instance: JsonEditorHandle | null) => {
+      editor.current = instance;
+      if (typeof inputRef === "function") inputRef(instance);
+      else if (inputRef) (inputRef as React.RefObject<{ focus: () => void } | null>).current = instance;
+    },
+    [inputRef],
+  );
   const problem = jsonProblem(value);
   const invalid = aria["aria-invalid"];
   return (
