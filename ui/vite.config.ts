@@ -13,8 +13,9 @@ const proxied = { target: server, changeOrigin: false };
 const CHARTS =
   /src[\\/]features[\\/](goals[\\/]components[\\/]|runtime[\\/]components[\\/]metrics-panel)|node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|decimal\.js-light|es-toolkit|@reduxjs|redux|redux-thunk|immer|reselect|eventemitter3|internmap|react-redux)[\\/]/;
 
-// Monaco (the code and diff editors): the package and the components that import it; only the
-// pages with an editor load it, through components/code-editor.tsx.
+// Monaco (the code and diff editors, the record form's JSON fields): the package and the
+// components that import it; only the pages with an editor load it, through
+// components/code-editor.tsx, and a record form with a JSON field, through form-json.tsx.
 const MONACO = /node_modules[\\/]monaco-editor[\\/]|src[\\/]components[\\/]monaco[\\/]/;
 
 // TipTap and ProseMirror (the rich text and markdown widgets of the record form), loaded by

@@ -1,6 +1,6 @@
 """The record form of the data store, used where people use it: in the records page's sheet ("New
 record", then the saved record opened from the table) with a control for every field type (TipTap
-HTML and Markdown, pickers, select widgets, a ref searched on the server, JSON), the server's 422
+HTML and Markdown, pickers, select widgets, a ref searched on the server, JSON in Monaco), the server's 422
 on its field, files uploaded into the saved record, downloaded and removed, an edit sent with the
 revision (a stale one asks to reload) and a unique clash; and the form config in the schema
 editor's Form tab (drag to reorder, hide, widgets) with its live preview, saved with the editor's
@@ -72,6 +72,26 @@ def records(client, headers, pid: str) -> list[dict]:
 
 def field(page, key: str):
     return page.get_by_test_id("record-form").locator(f'[data-field="{key}"]')
+
+
+def type_json(page, key: str, text: str) -> None:
+    """Replace the text of a document/json field's Monaco editor with a paste into its input (Monaco's
+    own paste: nothing auto-closed, as when a user pastes)."""
+    field(page, key).get_by_test_id("json-editor").locator(".view-lines").click()
+    page.keyboard.press("Control+a")
+    page.evaluate(
+        "(text) => { const data = new DataTransfer(); data.setData('text/plain', text);"
+        " document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true})); }",
+        text,
+    )
+    assert json_text(page, key) == text
+
+
+def json_text(page, key: str) -> str:
+    """The text of the Monaco editor of a document/json field (its model, via window.monaco)."""
+    return field(page, key).get_by_test_id("json-editor").evaluate(
+        "host => window.monaco.editor.getEditors().find(e => host.contains(e.getDomNode())).getValue()"
+    )
 
 
 def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, client, root_headers, browser_log):
@@ -152,12 +172,12 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     page.keyboard.press("Escape")
     assert field(page, "reviewers").get_by_role("button", name="Remove Carla Cruz").is_visible()
     meta = form.get_by_label("Meta")
-    meta.fill('{"size": {"w": 3}')
+    type_json(page, "meta", '{"size": {"w": 3}')
     field(page, "meta").get_by_text("Not valid JSON").wait_for()  # checked while typing
     form.get_by_role("button", name="Create record").click()  # refused here, no request
-    assert meta.get_attribute("aria-invalid") == "true"
-    meta.fill('{"size": {"w": 3}}')
-    form.get_by_label("Extra").fill("[1, 2]")
+    expect(meta).to_have_attribute("aria-invalid", "true")
+    type_json(page, "meta", '{"size": {"w": 3}}')
+    type_json(page, "extra", "[1, 2]")
 
     # The server's 422 lands on the field (the title's max length).
     browser_log.expect(422, f"/api/projects/{pid}/models/posts/records")
@@ -340,3 +360,106 @@ def test_the_form_config_reorders_hides_and_picks_widgets_with_a_live_preview(ro
     assert form.locator("[data-field]").evaluate_all("els => els.map(el => el.dataset.field)") == [key for key in order if key != "summary"]
     assert form.locator('[data-field="body"] textarea').count() == 1
     assert form.get_by_role("slider", name="Views").is_visible()
+
+
+def test_json_fields_are_edited_in_monaco_checked_and_saved_as_values(root_page, client, root_headers):
+    page = root_page
+    project = make_project(client, root_headers, "Data form JSON")
+    pid = project["id"]
+    made = client.post(
+        f"/api/projects/{pid}/models",
+        json={"name": "Things", "slug": "things", "fields": [
+            {"key": "name", "type": "string", "label": "Name"},
+            {"key": "meta", "type": "document", "label": "Meta", "description": "Any JSON object", "required": True},
+            {"key": "extra", "type": "json", "label": "Extra"},
+        ], "form": {"widgets": {"meta": "json", "extra": "json"}}},
+        headers=root_headers,
+    )
+    assert made.status_code == 201, made.text
+    things = f"/api/projects/{pid}/models/things/records"
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.method) if request.method in ("POST", "PATCH") and "/models/things/records" in request.url else None)
+    visit(page, f"/projects/{project['slug']}/data/things")
+    page.get_by_role("heading", name="No records yet").wait_for()
+    # The records page itself does not load Monaco: the form's JSON field does, when it is shown.
+    assert page.evaluate("() => window.monaco === undefined && !performance.getEntriesByType('resource').some(e => /monaco/.test(e.name))")
+    page.get_by_role("button", name="New record", exact=True).first.click()
+    form = page.get_by_role("dialog", name="New record in Things").get_by_test_id("record-form")
+    meta = form.get_by_label("Meta")
+    expect(meta).to_be_attached()
+    page.wait_for_function("() => window.monaco && window.monaco.editor.getEditors().length === 2")
+    # The JSON language (its worker from this origin), the field's label, hint and required state on Monaco's input.
+    assert field(page, "meta").get_by_test_id("json-editor").evaluate(
+        "host => window.monaco.editor.getEditors().find(e => host.contains(e.getDomNode())).getModel().getLanguageId()"
+    ) == "json"
+    assert meta.evaluate("el => el.tagName") == "TEXTAREA" and meta.get_attribute("aria-required") == "true"
+    hint = field(page, "meta").get_by_text("Any JSON object")
+    assert hint.get_attribute("id") in meta.get_attribute("aria-describedby").split()
+    field(page, "meta").locator("label").first.click()  # the label focuses the editor
+    assert meta.evaluate("el => el === document.activeElement")
+
+    # Invalid JSON: said while typing (and the JSON worker marks it).
+    form.get_by_label("Name").fill("First")
+    type_json(page, "extra", "[1, 2,")
+    field(page, "extra").get_by_test_id("json-status").filter(has_text="Not valid JSON").wait_for()
+    page.wait_for_function("() => window.monaco.editor.getModelMarkers({}).some(m => m.resource.path.endsWith('.json'))")
+    # Create: the invalid field's error and a required blank one's, the first of them focused; nothing is sent.
+    form.get_by_role("button", name="Create record").click()
+    field(page, "meta").get_by_text("Required", exact=True).wait_for()
+    expect(meta).to_be_focused()
+    error = field(page, "extra").get_by_role("alert")
+    expect(error).to_contain_text("Not valid JSON")
+    extra = form.get_by_label("Extra")
+    expect(extra).to_have_attribute("aria-invalid", "true")
+    assert error.get_attribute("id") in extra.get_attribute("aria-describedby").split()
+    assert field(page, "extra").get_by_test_id("json-status").inner_text() == ""  # the error under the field says it
+    assert sent == [] and client.get(things, headers=root_headers).json()["items"] == []
+    look(page, "data-form-json-invalid")
+
+    # Typed key by key (Monaco closes brackets and quotes, and types over them): an object.
+    page.keyboard.type('{"size": {"w": 3}, "tags": ["a", "b"]}')
+    assert json_text(page, "meta") == '{"size": {"w": 3}, "tags": ["a", "b"]}'
+    field(page, "meta").get_by_test_id("json-status").filter(has_text="Valid JSON").wait_for()
+    expect(field(page, "meta").get_by_text("Required", exact=True)).to_be_hidden()
+    # Tab leaves the editor (no tab character typed): the field's Format button, then the next field.
+    page.keyboard.press("Tab")
+    expect(field(page, "meta").get_by_role("button", name="Format")).to_be_focused()
+    assert json_text(page, "meta") == '{"size": {"w": 3}, "tags": ["a", "b"]}'
+    page.keyboard.press("Tab")
+    expect(extra).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(meta).to_be_focused()
+    # Format (the JSON service's formatter): two-space indents, lines; the editor grows with them.
+    before = field(page, "meta").get_by_test_id("json-editor").bounding_box()["height"]
+    field(page, "meta").get_by_role("button", name="Format").click()
+    page.wait_for_function("() => window.monaco.editor.getEditors().some(e => e.getValue().startsWith('{\\n  \"size\"'))")
+    expect(meta).to_be_focused()
+    page.wait_for_function(f"() => document.querySelector('[data-field=meta] [data-testid=json-editor]').getBoundingClientRect().height > {before}")
+    assert json_text(page, "meta") == '{\n  "size": {\n    "w": 3\n  },\n  "tags": [\n    "a",\n    "b"\n  ]\n}'
+    assert sent == []
+
+    # Fixed: saved as JSON values, not as strings.
+    type_json(page, "extra", '[1, 2, {"deep": null}]')
+    field(page, "extra").get_by_test_id("json-status").filter(has_text="Valid JSON").wait_for()
+    expect(error).to_be_hidden()
+    look(page, "data-form-json-valid")
+    form.get_by_role("button", name="Create record").click()
+    page.get_by_text("Record created").wait_for()
+    assert sent == ["POST"]
+    [stored] = client.get(things, headers=root_headers).json()["items"]
+    assert stored["meta"] == {"size": {"w": 3}, "tags": ["a", "b"]}
+    assert stored["extra"] == [1, 2, {"deep": None}]
+
+    # The edit form shows what is stored, indented; an edit sends the new value (a PATCH of that field).
+    page.locator(f"[data-testid=record-row][data-id='{stored['id']}'] td[data-column=name]").click()
+    form = page.get_by_role("dialog", name="Edit a record of Things").get_by_test_id("record-form")
+    form.get_by_role("button", name="Save changes").wait_for()
+    page.wait_for_function("() => window.monaco.editor.getEditors().length === 2")
+    assert json_text(page, "meta") == '{\n  "size": {\n    "w": 3\n  },\n  "tags": [\n    "a",\n    "b"\n  ]\n}'
+    type_json(page, "meta", '{"size": {"w": 4}}')
+    form.get_by_role("button", name="Save changes").click()
+    page.get_by_text("Record saved").wait_for()
+    assert sent == ["POST", "PATCH"]
+    [stored] = client.get(things, headers=root_headers).json()["items"]
+    assert stored["meta"] == {"size": {"w": 4}} and stored["extra"] == [1, 2, {"deep": None}]

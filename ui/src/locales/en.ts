@@ -861,6 +861,11 @@ const en = {
     ended: "ended {{time}}",
     exit: { stopped: "Stopped", crashed: "Crashed", replaced: "Replaced by a new start", going: "Going on" },
   },
+  jsonField: {
+    format: "Format",
+    formatHint: "Format the JSON (Shift+Alt+F in the editor)",
+    tabHint: "Tab leaves the editor",
+  },
   formatOnSave: {
     label: "Format on save",
     text: "Format the code (Monaco's Format Document) before each save, with the button or Ctrl+S.",

@@ -911,6 +911,11 @@ const ru = {
     ended: "завершён {{time}}",
     exit: { stopped: "Остановлен", crashed: "Сбой", replaced: "Заменён новым стартом", going: "Идёт" },
   },
+  jsonField: {
+    format: "Форматировать",
+    formatHint: "Отформатировать JSON (Shift+Alt+F в редакторе)",
+    tabHint: "Tab — выход из редактора",
+  },
   formatOnSave: {
     label: "Форматировать при сохранении",
     text: "Форматировать код (Format Document в Monaco) перед каждым сохранением — кнопкой или Ctrl+S.",

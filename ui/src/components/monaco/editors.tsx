@@ -31,7 +31,7 @@ monaco.editor.defineTheme("m3m-dark", {
 monaco.editor.defineTheme("m3m-light", { base: "vs", inherit: true, rules: [], colors: {} });
 
 /** Monaco's theme follows the `dark` class on <html> (lib/theme.ts sets it). */
-function useAppTheme() {
+export function useAppTheme() {
   useEffect(() => {
     const apply = () => monaco.editor.setTheme(document.documentElement.classList.contains("dark") ? "m3m-dark" : "m3m-light");
     apply();

@@ -14,7 +14,8 @@ import { cn } from "@/lib/utils";
 import { isMulti, type ModelField } from "../api";
 import { Picker } from "./form-picker";
 import { RefPicker } from "./form-ref-picker";
-import { type FormValue, jsonProblem, labelOf } from "./form-values";
+import { JsonField } from "./form-json";
+import { type FormValue, labelOf } from "./form-values";
 
 const RichText = lazy(() => import("./form-rich-text"));
 
@@ -295,19 +296,8 @@ export function FieldControl({ pid, field, widget, value, onChange, onBlur, aria
       return <RefPicker pid={pid} field={field} aria={aria} inputRef={inputRef} value={value as string | string[]} onChange={onChange} onBlur={onBlur} disabled={disabled} />;
 
     case "document":
-    case "json": {
-      const problem = jsonProblem(text);
-      return (
-        <div className="grid gap-1">
-          <Textarea {...common} rows={6} spellCheck={false} className="font-mono text-xs" value={text} onChange={(event) => onChange(event.target.value)} />
-          {text.trim() !== "" && !aria["aria-invalid"] && ( // an error under the field says it already
-            <span className={cn("text-xs", problem ? "text-destructive" : "text-muted-foreground")}>
-              {problem ? t("datastore.form.invalidJson", { reason: problem }) : t("datastore.form.validJson")}
-            </span>
-          )}
-        </div>
-      );
-    }
+    case "json": // the one widget of both, `json`: Monaco
+      return <JsonField label={labelOf(field)} value={text} onChange={onChange} onBlur={onBlur} aria={aria} inputRef={inputRef} disabled={disabled} />;
 
     case "email":
     case "url":
