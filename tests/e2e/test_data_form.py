@@ -2,7 +2,9 @@
 record", then the saved record opened from the table) with a control for every field type (TipTap
 HTML and Markdown, pickers, select widgets, a ref searched on the server, JSON in Monaco), the server's 422
 on its field, files uploaded into the saved record, downloaded and removed, an edit sent with the
-revision (a stale one asks to reload) and a unique clash; and the form config in the schema
+revision (a stale one asks to reload) and a unique clash; a new record's files chosen before its
+first save and uploaded by the one Save (a refused one leaves the sheet on the created record,
+with the server's message; toasts keep off the sheet's buttons); and the form config in the schema
 editor's Form tab (drag to reorder, hide, widgets) with its live preview, saved with the editor's
 Save. Every outcome is checked through the REST API too."""
 
@@ -16,6 +18,7 @@ from playwright.sync_api import expect
 from .test_data_models import keyboard_move, saved
 from .test_data_records import visit
 from .test_projects import make_project
+from .test_storage import png
 from .ui_support import look, open_page
 
 FIELDS = [
@@ -108,8 +111,8 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     # Labels, descriptions and the required mark come from the model.
     assert field(page, "title").get_by_text("A short title").is_visible()
     assert form.get_by_label("Title").get_attribute("aria-required") == "true"
-    assert "Files can be added once the record is saved." in field(page, "attachment").inner_text()
-    assert field(page, "attachment").get_by_role("button", name="Upload…").is_disabled()
+    assert "Chosen files are uploaded when the record is created." in field(page, "attachment").inner_text()
+    assert field(page, "attachment").get_by_role("button", name="Upload…").is_enabled()
 
     # Required is checked here, without a request.
     form.get_by_role("button", name="Create record").click()
@@ -282,6 +285,126 @@ def test_every_field_type_is_filled_saved_edited_and_gets_a_file(root_page, clie
     assert form.get_by_label("Title").get_attribute("aria-invalid") == "true"
     assert sheet.is_visible()
     assert len(records(client, root_headers, pid)) == 1
+
+
+def docs_records(client, headers, pid: str) -> list[dict]:
+    answer = client.get(f"/api/projects/{pid}/models/docs/records", params={"sort": "created"}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def assert_toasts_clear_of(page, buttons) -> None:
+    """Each shown toast keeps off each of these buttons (they are on screen)."""
+    toasts = page.locator("[data-sonner-toast]")
+    assert toasts.count() > 0
+    for toast in toasts.all():
+        box = toast.bounding_box()
+        for button in buttons:
+            target = button.bounding_box()
+            assert target and target["y"] + target["height"] <= 800, target  # on screen
+            assert not (box and overlaps(box, target)), (box, target)
+
+
+def test_a_new_record_takes_files_chosen_before_its_first_save(root_page, client, root_headers, browser_log):
+    page = root_page
+    project = make_project(client, root_headers, "Data files")
+    pid = project["id"]
+    fields = [
+        {"key": "title", "type": "string", "label": "Title"},
+        {"key": "cover", "type": "file", "label": "Cover", "options": {"mimeTypes": ["image/png"]}},
+        {"key": "papers", "type": "file", "label": "Papers", "options": {"maxSelect": 3, "maxSize": 20}},
+        # Enough text areas that the sheet scrolls and its buttons end up at its bottom edge.
+        *({"key": f"note{n}", "type": "text", "label": f"Note {n}"} for n in range(1, 7)),
+    ]
+    made = client.post(f"/api/projects/{pid}/models", json={"name": "Docs", "slug": "docs", "fields": fields}, headers=root_headers)
+    assert made.status_code == 201, made.text
+    cover = png(8, 8)
+    visit(page, f"/projects/{project['slug']}/data/docs")
+    page.get_by_role("heading", name="No records yet").wait_for()
+
+    # Files are chosen in the new record's form: listed as to upload, one taken back; nothing is sent yet.
+    page.get_by_role("button", name="New record", exact=True).first.click()
+    sheet = page.get_by_role("dialog", name="New record in Docs")
+    form = sheet.get_by_test_id("record-form")
+    form.get_by_label("Title").fill("First")
+    page.get_by_test_id("file-input-cover").set_input_files(files=[{"name": "cover.png", "mimeType": "image/png", "buffer": cover}])
+    page.get_by_test_id("file-input-papers").set_input_files(
+        files=[{"name": "a.txt", "mimeType": "text/plain", "buffer": b"alpha"}, {"name": "b.txt", "mimeType": "text/plain", "buffer": b"beta"}]
+    )
+    assert field(page, "papers").get_by_test_id("pending-file").count() == 2
+    assert field(page, "cover").get_by_test_id("pending-file").inner_text().startswith("cover.png")
+    assert "on save" in field(page, "cover").inner_text()
+    assert field(page, "cover").get_by_role("button", name="Replace…").is_enabled()
+    field(page, "papers").get_by_role("button", name="Do not upload b.txt").click()
+    expect(field(page, "papers").get_by_test_id("pending-file")).to_have_count(1)
+    assert docs_records(client, root_headers, pid) == []
+    look(page, "data-form-new-files")
+
+    # One Save: the create, then the uploads; the sheet closes and the row shows the files.
+    form.get_by_role("button", name="Create record").click()
+    page.get_by_text("Record created", exact=True).wait_for()
+    sheet.wait_for(state="hidden")
+    [first] = docs_records(client, root_headers, pid)
+    assert first["title"] == "First"
+    assert re.fullmatch(r"cover_\w+\.png", first["cover"]), first
+    assert len(first["papers"]) == 1 and re.fullmatch(r"a_\w+\.txt", first["papers"][0]), first
+    assert first["revision"] == 3  # the create and one upload a field
+    files = f"/api/projects/{pid}/models/docs/records/{first['id']}/files"
+    assert client.get(f"{files}/cover/{first['cover']}", headers=root_headers).content == cover
+    assert client.get(f"{files}/papers/{first['papers'][0]}", headers=root_headers).content == b"alpha"
+    row = page.locator(f"[data-testid=record-row][data-id='{first['id']}']")
+    row.locator("td[data-column=papers]", has_text=first["papers"][0]).wait_for()
+
+    # A refused upload (a text file where only PNGs go): the record is created with the other field's
+    # file, the sheet stays open on it with the server's message on the field.
+    browser_log.expect(422, "/files/cover")
+    page.get_by_role("button", name="New record", exact=True).first.click()
+    sheet = page.get_by_role("dialog", name="New record in Docs")
+    form = sheet.get_by_test_id("record-form")
+    form.get_by_label("Title").fill("Second")
+    page.get_by_test_id("file-input-cover").set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an image"}])
+    page.get_by_test_id("file-input-papers").set_input_files(files=[{"name": "c.txt", "mimeType": "text/plain", "buffer": b"gamma"}])
+    form.get_by_role("button", name="Create record").click()
+    warning = page.locator("[data-sonner-toast]").filter(has_text="Record created, but not every file was uploaded")
+    warning.wait_for()
+    sheet = page.get_by_role("dialog", name="Edit a record of Docs")
+    form = sheet.get_by_test_id("record-form")
+    field(page, "cover").get_by_text("notes.txt is text/plain, not one of image/png").wait_for()
+    # While it shows, the toast keeps off the sheet (at the right edge) and so off its buttons, the Save at its bottom edge among them.
+    save = form.get_by_role("button", name="Save changes")
+    save.scroll_into_view_if_needed()
+    save.evaluate("el => el.scrollIntoView({block: 'end'})")
+    assert save.bounding_box()["y"] > 700  # at the bottom, where toasts used to be
+    assert_toasts_clear_of(page, [sheet, save, form.get_by_role("button", name="Cancel", exact=True), sheet.get_by_role("button", name="Close", exact=True)])
+    look(page, "data-form-refused-upload")
+    second = docs_records(client, root_headers, pid)[1]
+    assert second["title"] == "Second" and second["cover"] is None
+    assert len(second["papers"]) == 1 and re.fullmatch(r"c_\w+\.txt", second["papers"][0]), second
+    assert second["id"] in sheet.inner_text()
+    assert field(page, "papers").get_by_test_id("record-file").inner_text().strip() == second["papers"][0]
+    assert field(page, "cover").get_by_test_id("pending-file").count() == 0
+    assert field(page, "cover").get_by_role("button", name="Upload…").get_attribute("aria-invalid") == "true"
+    field(page, "cover").scroll_into_view_if_needed()
+    look(page, "data-form-refused-field")
+
+    # The record now exists: its files go in at once, checked by the server (too large: its message).
+    browser_log.expect(422, "/files/papers")
+    page.get_by_test_id("file-input-papers").set_input_files(files=[{"name": "big.txt", "mimeType": "text/plain", "buffer": b"x" * 50}])
+    field(page, "papers").get_by_text("big.txt is larger than 20 bytes").wait_for()
+    page.get_by_test_id("file-input-cover").set_input_files(files=[{"name": "cover.png", "mimeType": "image/png", "buffer": cover}])
+    field(page, "cover").get_by_test_id("record-file").filter(has_text=re.compile(r"cover_\w+\.png")).wait_for()
+    assert field(page, "cover").get_by_text("notes.txt is text/plain").count() == 0
+    form.get_by_label("Title").fill("Second, with a cover")
+    form.get_by_role("button", name="Save changes").click()
+    page.get_by_text("Record saved", exact=True).wait_for()
+    sheet.wait_for(state="hidden")
+    [_, second] = docs_records(client, root_headers, pid)
+    assert second["title"] == "Second, with a cover" and re.fullmatch(r"cover_\w+\.png", second["cover"])
+    assert len(second["papers"]) == 1
 
 
 def preview_order(page) -> list[str]:

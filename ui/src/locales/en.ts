@@ -702,7 +702,6 @@ const en = {
       removeFile: "Remove {{name}}",
       noFiles: "No files yet",
       filesAtOnce: "Uploads and removals are saved at once.",
-      filesAfterSave: "Files can be added once the record is saved.",
       filesInPreview: "Files are uploaded into saved records.",
       staleTitle: "This record was changed meanwhile",
       staleText: "Someone saved it after you opened it. Reload it to get the current version; your changes here will be lost.",
@@ -892,6 +891,13 @@ const en = {
     confirmPassword: "Repeat the new password",
     changePassword: "Change password",
     passwordChanged: "Password changed. Sign in with the new password.",
+  },
+  recordFiles: {
+    chosen: "Files to upload",
+    onSave: "on save",
+    unchoose: "Do not upload {{name}}",
+    uploadedOnCreate: "Chosen files are uploaded when the record is created.",
+    createdWithout: "Record created, but not every file was uploaded: see the fields.",
   },
 };
 

@@ -1,12 +1,16 @@
 // A file field in the record form (docs/datastore.md "File fields"): files go into a saved
 // record at once (POST .../records/{rid}/files/{key}, multipart `file`), and a removal is a
-// PATCH keeping the other names; both answer the record with its revision one up.
-import { DownloadIcon, FileIcon, Loader2Icon, Trash2Icon, UploadIcon } from "lucide-react";
+// PATCH keeping the other names; both answer the record with its revision one up. A new record
+// has no id to upload into yet: its chosen files wait in the form (`pending`), which uploads
+// them right after the create (record-form.tsx).
+import { DownloadIcon, FileIcon, Loader2Icon, Trash2Icon, UploadIcon, XIcon } from "lucide-react";
 import { useRef, useState } from "react";
 import type * as React from "react";
 import { useTranslation } from "react-i18next";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { api, ApiError, errorOf, unauthorizedAnswer } from "@/lib/api";
+import { formatBytes } from "@/lib/bytes";
+import { api, ApiError, errorOf, isApiError, unauthorizedAnswer } from "@/lib/api";
 import { errorMessage } from "@/lib/form";
 import { session } from "@/lib/session";
 import { type DataRecord, fileUrl, isMulti, type ModelField, recordPath, updateRecord } from "../api";
@@ -36,11 +40,18 @@ export function uploadRecordFiles(pid: string, model: string, rid: string, key: 
   });
 }
 
+/** A refusal on a file field: the server's message, which names the file ("a.txt is larger than 20 bytes"), else the field's reason. */
+export function fileProblem(error: unknown, key: string): string {
+  const prefix = `${key}: `;
+  if (isApiError(error) && key in error.fields && error.message.startsWith(prefix)) return error.message.slice(prefix.length);
+  return fieldMessages(error)[key] ?? errorMessage(error);
+}
+
 interface Props {
   pid: string;
   model: string;
   field: ModelField;
-  /** The saved record; none: a new record, which takes files after its first save. */
+  /** The saved record; none: a new record, whose chosen files wait in `pending` until it is created. */
   record?: DataRecord;
   preview?: boolean;
   names: string[];
@@ -49,19 +60,28 @@ interface Props {
   /** The record as the server answered an upload or a removal. */
   onRecord: (record: DataRecord) => void;
   onError: (message: string | null) => void;
+  /** A new record's chosen files, uploaded by the form right after the create. */
+  pending?: File[];
+  onPending?: (files: File[]) => void;
+  /** The form's own upload of the pending files (0..1), null when none runs. */
+  uploading?: number | null;
 }
 
-export function FileControl({ pid, model, field, record, preview, names, aria, inputRef, onRecord, onError }: Props) {
+export function FileControl({ pid, model, field, record, preview, names, aria, inputRef, onRecord, onError, pending = [], onPending, uploading = null }: Props) {
   const { t } = useTranslation();
   const picker = useRef<HTMLInputElement>(null);
-  const [progress, setProgress] = useState<number | null>(null);
+  const [own, setProgress] = useState<number | null>(null);
+  const progress = own ?? uploading;
   const [removing, setRemoving] = useState<string | null>(null);
   const max = field.options.maxSelect ?? 1;
   const multi = isMulti(field);
-  const full = multi && names.length >= max;
+  // A new record (not a preview): files are chosen now and uploaded by the form after the create.
+  const choosing = !record && !preview && Boolean(onPending);
+  const held = choosing ? pending.length : names.length;
+  const full = multi && held >= max;
   const mimeTypes = field.options.mimeTypes ?? [];
 
-  const failed = (error: unknown) => onError(fieldMessages(error)[field.key] ?? errorMessage(error));
+  const failed = (error: unknown) => onError(fileProblem(error, field.key));
 
   const upload = async (files: File[]) => {
     if (!record || files.length === 0) return;
@@ -105,6 +125,12 @@ export function FileControl({ pid, model, field, record, preview, names, aria, i
     }
   };
 
+  const choose = (files: File[]) => {
+    onError(null);
+    onPending?.(multi ? [...pending, ...files].slice(0, max) : files.slice(0, 1));
+    if (picker.current) picker.current.value = "";
+  };
+
   const usable = Boolean(record) && !preview;
   return (
     <div className="grid gap-2">
@@ -132,6 +158,34 @@ export function FileControl({ pid, model, field, record, preview, names, aria, i
           ))}
         </ul>
       )}
+      {choosing && pending.length > 0 && (
+        <ul className="grid gap-1 rounded-md border border-dashed p-1" aria-label={t("recordFiles.chosen")}>
+          {pending.map((file, index) => (
+            <li key={`${index}/${file.name}`} className="flex items-center gap-2 rounded-sm px-2 py-1 text-sm hover:bg-muted/50" data-testid="pending-file">
+              <FileIcon className="size-4 shrink-0 text-muted-foreground" />
+              <span className="min-w-0 flex-1 truncate font-mono text-xs">{file.name}</span>
+              <span className="shrink-0 text-xs text-muted-foreground tabular-nums">{formatBytes(file.size)}</span>
+              <Badge variant="secondary" className="shrink-0">
+                {t("recordFiles.onSave")}
+              </Badge>
+              <Button
+                type="button"
+                variant="ghost"
+                size="icon-sm"
+                className="size-7"
+                aria-label={t("recordFiles.unchoose", { name: file.name })}
+                disabled={progress !== null}
+                onClick={() => {
+                  onError(null);
+                  onPending?.(pending.filter((_, at) => at !== index));
+                }}
+              >
+                <XIcon />
+              </Button>
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="flex flex-wrap items-center gap-3">
         <Button
           type="button"
@@ -139,11 +193,12 @@ export function FileControl({ pid, model, field, record, preview, names, aria, i
           size="sm"
           aria-describedby={aria["aria-describedby"]}
           aria-invalid={aria["aria-invalid"]}
-          ref={inputRef}           disabled={!usable || full || progress !== null}
+          ref={inputRef}
+          disabled={!(usable || choosing) || full || progress !== null}
           onClick={() => picker.current?.click()}
         >
           {progress !== null ? <Loader2Icon className="animate-spin" /> : <UploadIcon />}
-          {names.length > 0 && !multi ? t("datastore.form.replaceFile") : t("datastore.form.upload")}
+          {held > 0 && !multi ? t("datastore.form.replaceFile") : t("datastore.form.upload")}
         </Button>
         <input
           ref={picker}
@@ -152,7 +207,11 @@ export function FileControl({ pid, model, field, record, preview, names, aria, i
           multiple={multi}
           accept={mimeTypes.length ? mimeTypes.join(",") : undefined}
           data-testid={`file-input-${field.key}`}
-          onChange={(event) => void upload([...(event.target.files ?? [])].slice(0, multi ? max - names.length : 1))}
+          onChange={(event) => {
+            const files = [...(event.target.files ?? [])];
+            if (choosing) choose(files);
+            else void upload(files.slice(0, multi ? max - names.length : 1));
+          }}
         />
         <span className="text-xs text-muted-foreground" aria-live="polite">
           {progress !== null
@@ -160,7 +219,7 @@ export function FileControl({ pid, model, field, record, preview, names, aria, i
             : preview
               ? t("datastore.form.filesInPreview")
               : !record
-                ? t("datastore.form.filesAfterSave")
+                ? t("recordFiles.uploadedOnCreate")
                 : names.length === 0
                   ? t("datastore.form.noFiles")
                   : t("datastore.form.filesAtOnce")}

@@ -1,10 +1,12 @@
 // The form of a record, generated from its model: the fields in the form config's order (hidden
 // ones left out), each with the control its widget names. A new record is a POST of the fields
 // the user set (the others take their defaults); an edit is a PATCH of the changed fields guarded
-// by the record's revision. The server judges the values: its 422 lands on each field.
+// by the record's revision. The server judges the values: its 422 lands on each field. A new
+// record's chosen files are uploaded right after its create (the upload route needs its id): one
+// Save; a refused upload leaves the form on the created record with the server's message on the field.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Loader2Icon, RotateCcwIcon, TriangleAlertIcon } from "lucide-react";
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { Controller, useForm } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import { toast } from "sonner";
@@ -13,7 +15,7 @@ import { api, isApiError } from "@/lib/api";
 import { errorMessage } from "@/lib/form";
 import { createRecord, type DataRecord, datastoreKeys, isMulti, type Model, recordPath, updateRecord } from "../api";
 import { FieldControl, FieldShell, isGroup } from "./form-controls";
-import { FileControl } from "./form-files";
+import { FileControl, fileProblem, uploadRecordFiles } from "./form-files";
 import { fieldMessages, type FormValues, fromFormValue, isBlank, jsonProblem, labelOf, toFormValue, visibleFields, widgetOf } from "./form-values";
 
 export interface RecordFormProps {
@@ -25,14 +27,21 @@ export interface RecordFormProps {
   /** A preview of the form config: controls work, nothing is sent. */
   preview?: boolean;
   onSaved?: (record: DataRecord) => void;
+  /** A new record was created but some of its chosen files were refused: the form stays, on that record. */
+  onCreated?: (record: DataRecord) => void;
   onCancel?: () => void;
 }
+
+/** The files of a new record's file fields, chosen before its create. */
+type Pending = Record<string, File[]>;
 
 export function RecordForm(props: RecordFormProps) {
   // The record as last answered by the server (uploads and removals of files move its revision).
   const [base, setBase] = useState(props.record);
   const [generation, setGeneration] = useState(0);
   const [seen, setSeen] = useState(props.record);
+  // The refused uploads of a create, shown on their fields by the form of the created record.
+  const [carried, setCarried] = useState<Record<string, string>>({});
   if (props.record !== seen) {
     // A new record given from outside (another row, a refetch) replaces the one held.
     setSeen(props.record);
@@ -46,6 +55,8 @@ export function RecordForm(props: RecordFormProps) {
       {...props}
       base={base}
       onBase={setBase}
+      carried={carried}
+      onCarried={setCarried}
       onReload={(fresh) => {
         setBase(fresh);
         setGeneration((n) => n + 1);
@@ -61,18 +72,37 @@ function RecordFormBody({
   preview,
   onSaved,
   onCancel,
+  onCreated,
   onBase,
   onReload,
-}: RecordFormProps & { base?: DataRecord; onBase: (record: DataRecord) => void; onReload: (record: DataRecord) => void }) {
+  carried,
+  onCarried,
+}: RecordFormProps & {
+  base?: DataRecord;
+  onBase: (record: DataRecord) => void;
+  onReload: (record: DataRecord) => void;
+  carried: Record<string, string>;
+  onCarried: (messages: Record<string, string>) => void;
+}) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const formId = useId();
   const fields = visibleFields(model);
   const [stale, setStale] = useState(false);
   const [previewChecked, setPreviewChecked] = useState(false);
+  const [pending, setPending] = useState<Pending>({});
+  const [uploading, setUploading] = useState<{ key: string; fraction: number } | null>(null);
   const form = useForm<FormValues>({
     defaultValues: Object.fromEntries(model.fields.map((field) => [field.key, toFormValue(field, base ? base[field.key] : field.default)])),
   });
+
+  useEffect(() => {
+    // The uploads the create before this form was refused: their messages go on their fields, once.
+    const keys = Object.keys(carried);
+    if (keys.length === 0) return;
+    keys.forEach((key, index) => form.setError(key, { type: "server", message: carried[key] }, { shouldFocus: index === 0 }));
+    onCarried({});
+  }, [carried, form, onCarried]);
 
   const refreshLists = () => queryClient.invalidateQueries({ queryKey: datastoreKeys.records(pid, model.slug) });
 
@@ -101,11 +131,21 @@ function RecordFormBody({
         if (field.type === "file" || !form.getFieldState(field.key).isDirty) continue;
         data[field.key] = fromFormValue(field, values[field.key]!);
       }
-      if (!base) return createRecord(pid, model.slug, data);
+      if (!base) return uploadPending(await createRecord(pid, model.slug, data));
       if (Object.keys(data).length === 0) return null; // nothing changed: no write, no new revision
-      return updateRecord(pid, model.slug, base.id, data, base.revision);
+      return { saved: await updateRecord(pid, model.slug, base.id, data, base.revision), refused: {} };
     },
-    onSuccess: async (saved) => {
+    onSuccess: async (answer) => {
+      const saved = answer?.saved;
+      if (answer && Object.keys(answer.refused).length > 0) {
+        // Created, but not with every file: the form stays open on the record, the messages on their fields.
+        await refreshLists();
+        toast.warning(t("recordFiles.createdWithout"));
+        onCarried(answer.refused);
+        onBase(answer.saved);
+        onCreated?.(answer.saved);
+        return;
+      }
       if (!saved) {
         toast.info(t("datastore.form.noChanges"));
         if (base) onSaved?.(base);
@@ -124,6 +164,24 @@ function RecordFormBody({
       else showErrors(error);
     },
   });
+
+  /** The chosen files of a just created record, field by field: the record as last answered, and each refused field's message. */
+  const uploadPending = async (created: DataRecord) => {
+    let record = created;
+    const refused: Record<string, string> = {};
+    for (const field of fields) {
+      const files = pending[field.key];
+      if (field.type !== "file" || !files?.length) continue;
+      setUploading({ key: field.key, fraction: 0 });
+      try {
+        record = await uploadRecordFiles(pid, model.slug, record.id, field.key, files, (fraction) => setUploading({ key: field.key, fraction }));
+      } catch (error) {
+        refused[field.key] = fileProblem(error, field.key);
+      }
+    }
+    setUploading(null);
+    return { saved: record, refused };
+  };
 
   const reload = useMutation({
     mutationFn: () => api<DataRecord>(recordPath(pid, model.slug, base!.id)),
@@ -180,6 +238,9 @@ function RecordFormBody({
                       names={Array.isArray(control.value) ? control.value : []}
                       aria={aria}
                       inputRef={control.ref}
+                      pending={pending[field.key]}
+                      onPending={(files) => setPending((all) => ({ ...all, [field.key]: files }))}
+                      uploading={uploading?.key === field.key ? uploading.fraction : null}
                       onRecord={(record) => {
                         onBase(record);
                         form.resetField(field.key, { defaultValue: toFormValue(field, record[field.key]) });

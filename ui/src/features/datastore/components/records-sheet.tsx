@@ -1,5 +1,7 @@
 // The record form in a sheet at the right edge (a Radix dialog placed as a side panel): a row's
-// record to edit, or an empty form for a new one. The form itself is record-form.tsx.
+// record to edit, or an empty form for a new one. The form itself is record-form.tsx. A new
+// record created with a refused upload stays here as that record (the same form, on it).
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import type { DataRecord, Model } from "../api";
@@ -16,7 +18,14 @@ interface Props {
 
 export function RecordSheet({ pid, model, editing, onClose, onSaved }: Props) {
   const { t } = useTranslation();
-  const record = editing?.record;
+  // A new record this sheet created while it stays open (an upload was refused): shown as that record.
+  const [created, setCreated] = useState<DataRecord>();
+  const [seen, setSeen] = useState(editing);
+  if (editing !== seen) {
+    setSeen(editing);
+    setCreated(undefined);
+  }
+  const record = editing?.record ?? created;
   return (
     <Dialog open={editing !== null} onOpenChange={(open) => !open && onClose()}>
       <DialogContent
@@ -40,7 +49,15 @@ export function RecordSheet({ pid, model, editing, onClose, onSaved }: Props) {
             parts (the selects' hidden native inputs), which would otherwise make the sheet itself scroll. */}
         <div className="relative -mx-6 -mb-6 min-h-0 flex-1 overflow-y-auto px-6 pb-6">
           {editing !== null && (
-            <RecordForm key={record?.id ?? "new"} pid={pid} model={model} record={record} onSaved={onSaved} onCancel={onClose} />
+            <RecordForm
+              key={editing.record?.id ?? "new"}
+              pid={pid}
+              model={model}
+              record={editing.record}
+              onSaved={onSaved}
+              onCreated={setCreated}
+              onCancel={onClose}
+            />
           )}
         </div>
       </DialogContent>
