@@ -215,14 +215,23 @@ class Tree:
         with self.folder(parts, create=True):
             pass
 
-    def place(self, temp: Path, parts: tuple[str, ...], overwrite: bool = True) -> None:
+    def place(self, temp: Path, parts: tuple[str, ...], overwrite: bool = True) -> bool:
         """Move the finished temporary file `temp` (same file system) to `parts`, at once: a
-        reader sees the old file or the new one, never a mix. Parents are made."""
+        reader sees the old file or the new one, never a mix. Parents are made. True when it
+        created the file: of writers racing for a new name exactly one did (os.link refuses
+        a name that exists), the others replaced it."""
         with self.parent(parts, create=True) as (fd, name):
             try:
                 existing = os.stat(name, dir_fd=fd, follow_symlinks=False)
             except FileNotFoundError:
                 existing = None
+            if existing is None:
+                try:
+                    os.link(temp, name, dst_dir_fd=fd, follow_symlinks=False)
+                    os.unlink(temp)
+                    return True
+                except FileExistsError:  # another writer created it meanwhile: replace it below
+                    existing = os.stat(name, dir_fd=fd, follow_symlinks=False)
             if existing is not None:
                 if stat_module.S_ISLNK(existing.st_mode):  # planted from outside m3m: left alone
                     raise Refused(409, f"{text_of(parts)} is a symbolic link", field="path")
@@ -231,6 +240,7 @@ class Tree:
                 if not overwrite:
                     raise Refused(409, f"{text_of(parts)} exists", field="path")
             os.rename(temp, name, dst_dir_fd=fd)
+            return False
 
     def append(self, parts: tuple[str, ...], data: bytes) -> int:
         """Append to the file (made if missing, with its parents); the new size."""

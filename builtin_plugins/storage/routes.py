@@ -313,10 +313,9 @@ async def save(pid: str):
     _, files = await project_files(pid)
     limit = current_app.m3m.settings.files.max_text
     allow_body(limit)
-    path = query_path()
-    existed = await run(files.exists, path)
-    entry = await run(files.write_bytes, path, await request.get_data())
-    return entry, 200 if existed else 201
+    data = await request.get_data()
+    entry, created = await run(files.save_bytes, query_path(), data)
+    return entry, 201 if created else 200
 
 
 @blueprint.get("/api/projects/<pid>/storage/thumb")

@@ -163,18 +163,22 @@ class Files:
 
     def write_bytes(self, path, data: bytes, overwrite: bool = True) -> dict:
         """Create or replace the file atomically (its parents are made)."""
+        return self.save_bytes(path, data, overwrite)[0]
+
+    def save_bytes(self, path, data: bytes, overwrite: bool = True) -> tuple[dict, bool]:
+        """write_bytes, and whether this write created the file (True) or replaced it."""
         parts = segments(path)
         self.check_room(len(data))
         temp = self.temp_path()
         try:
             with open(temp, "wb") as handle:
                 handle.write(data)
-            self.tree.place(temp, parts, overwrite=overwrite)
+            created = self.tree.place(temp, parts, overwrite=overwrite)
         finally:
             temp.unlink(missing_ok=True)
         self._wrote(len(data))
         self.drop_thumbs(parts)
-        return self.stat(text_of(parts))
+        return self.stat(text_of(parts)), created
 
     def upload(self, path, overwrite: bool = True) -> "Upload":
         """A file written in chunks (Upload.write), placed whole by Upload.commit."""
