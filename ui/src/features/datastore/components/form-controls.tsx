@@ -28,6 +28,17 @@ export interface ControlAria {
   "aria-required"?: boolean;
 }
 
+/** The props of a text editor widget (rich text, JSON): its text, and how the form reaches it. */
+export interface TextEditorProps {
+  value: string;
+  onChange: (value: string) => void;
+  onBlur?: () => void;
+  aria: ControlAria;
+  /** react-hook-form's ref: an error on the field focuses the editor. */
+  inputRef?: React.Ref<{ focus: () => void }>;
+  disabled?: boolean;
+}
+
 /** Widgets drawn as a group of controls (a fieldset with a legend instead of a label). */
 export const isGroup = (field: ModelField, widget: string) =>
   field.type === "file" || (field.type === "select" && (widget === "radio" || widget === "checkboxes"));

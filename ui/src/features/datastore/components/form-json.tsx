@@ -8,20 +8,13 @@ import type { JsonEditorHandle } from "@/components/monaco/json-editor";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { cn } from "@/lib/utils";
-import type { ControlAria } from "./form-controls";
+import type { TextEditorProps } from "./form-controls";
 import { jsonProblem } from "./form-values";
 
 const JsonEditor = lazy(() => import("@/components/monaco/json-editor"));
 
-export interface JsonFieldProps {
+export interface JsonFieldProps extends TextEditorProps {
   label: string;
-  value: string;
-  onChange: (value: string) => void;
-  onBlur?: () => void;
-  aria: ControlAria;
-  /** react-hook-form's ref: an error on the field focuses the editor. */
-  inputRef?: React.Ref<{ focus: () => void }>;
-  disabled?: boolean;
 }
 
 export function JsonField({ label, value, onChange, onBlur, aria, inputRef, disabled }: JsonFieldProps) {

@@ -24,17 +24,10 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Popover, PopoverContent, PopoverTrigger } from "@/components/ui/popover";
 import { cn } from "@/lib/utils";
-import type { ControlAria } from "./form-controls";
+import type { TextEditorProps } from "./form-controls";
 
-export interface RichTextProps {
+export interface RichTextProps extends TextEditorProps {
   format: "html" | "markdown";
-  value: string;
-  onChange: (value: string) => void;
-  onBlur?: () => void;
-  aria: ControlAria;
-  /** react-hook-form's ref: a server error on the field focuses the editor. */
-  inputRef?: React.Ref<{ focus: () => void }>;
-  disabled?: boolean;
 }
 
 // No typography plugin in the build: the content's elements are styled here.
