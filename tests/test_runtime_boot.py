@@ -1,10 +1,11 @@
 """What a worker's boot costs and skips (docs/performance.md "Autostart"): the fork server
-preloads no server-only module, PythonMonkey's loader answers its file checks from an index that
-says what the disk says, and the runtime APIs are built once per process. Each check runs in a
+preloads no server-only module, PythonMonkey's JS builtins come from one script holding the
+files its loader would read, and the runtime APIs are built once per process. Each check runs in a
 fresh interpreter, as the fork server and the workers do."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -36,43 +37,51 @@ print(json.dumps({"roots": sorted(roots), "httpx_main": "httpx._main" in sys.mod
     assert "pythonmonkey" not in roots  # a fork after importing it hangs (zygote.py)
 
 
-def test_pythonmonkey_loads_with_file_checks_that_match_the_disk():
-    found = run_python("""
-import json, os, stat
+BUILTINS_CHECK_JS = """async () => {
+  const order = [];
+  setTimeout(() => order.push('timeout'), 5);
+  setImmediate(() => order.push('immediate'));
+  const cleared = setTimeout(() => order.push('cleared'), 1);
+  clearTimeout(cleared);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const url = new URL('http://user@a.example:81/b/../c?q=1&q=2#h');
+  const error = new DOMException('gone', 'AbortError');
+  return [order.join('>'), url.href, url.searchParams.getAll('q').join(), new URLSearchParams({x: 'a b'}).toString(),
+    error.name, error.code, error instanceof Error, btoa('x'), atob('eA==')].join('|');
+}"""
+
+
+def test_pythonmonkey_builtins_come_from_one_script_holding_what_its_loader_reads():
+    found = run_python(f"""
+import asyncio, json, os, re, sys
 from builtin_plugins.runtime.engine import monkey
-asked = []
-indexed = monkey._indexed_fs
-
-def recording(loader):
-    indexed(loader)
-    fs = loader.bootstrap.modules.fs
-    exists, stat_inner = fs.existsSync, fs.statSync_inner
-    def exists_seen(path):
-        answer = exists(path)
-        asked.append(("exists", str(path), bool(answer)))
-        return answer
-    def stat_seen(path):
-        answer = stat_inner(path)
-        asked.append(("stat", str(path), False if answer is False else stat.S_ISDIR(answer["mode"])))
-        return answer
-    fs.existsSync, fs.statSync_inner = exists_seen, stat_seen
-
-monkey._indexed_fs = recording
 pm = monkey.load()
-wrong = []
-for kind, path, answer in asked:
-    path = os.path.normpath(path)
-    truth = os.path.exists(path) if kind == "exists" else os.path.exists(path) and os.path.isdir(path)
-    if answer != truth:
-        wrong.append([kind, path, answer, truth])
-print(json.dumps({
-    "asked": len(asked), "wrong": wrong[:5],
-    "js": pm.eval("[typeof setTimeout, btoa('x'), new URL('http://a/b?c=1').searchParams.get('c'), typeof URLSearchParams].join()"),
-}))
+script = monkey._prepared[0]
+async def check():
+    return await pm.eval({BUILTINS_CHECK_JS!r})()
+answer = asyncio.run(check())
+# What PythonMonkey's own loader reads for the same builtins (its module cache is its own).
+loader = sys.modules["pythonmonkey.require"]
+fs = loader.bootstrap.modules.fs
+read, original = [], fs.readFileSync
+def recording(filename, *rest):
+    read.append(str(filename))
+    return original(filename, *rest)
+fs.readFileSync = recording
+require = loader.createRequire(pm.__file__)
+for name in monkey.BUNDLED:
+    require(name)
+root = os.path.dirname(pm.__file__) + os.sep
+print(json.dumps({{
+    "answer": answer, "version": pm.__version__,
+    "bundled": sorted(re.findall(r'^"([^"]+)": \\[function', script, re.M)),
+    "read": sorted(os.path.relpath(path, root) for path in read if path.startswith(root)),
+}}))
 """)
-    assert found["asked"] > 500  # core-js's URL: the index answered every one of these
-    assert found["wrong"] == []
-    assert found["js"] == "function,eA==,1,function"
+    assert found["answer"] == "immediate>timeout|http://user@a.example:81/c?q=1&q=2#h|1,2|x=a+b|AbortError|20|true|eA==|x"
+    assert found["version"] == importlib.metadata.version("pythonmonkey")
+    assert len(found["read"]) > 100  # core-js's URL and DOMException
+    assert set(found["read"]) <= set(found["bundled"])
 
 
 def test_the_runtime_apis_are_built_once_per_process_and_leave_blocked_plugins_out():

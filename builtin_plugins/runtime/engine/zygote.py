@@ -53,7 +53,7 @@ def preload() -> None:
     from . import monkey, worker
 
     worker.skip_unused_modules()
-    monkey.index_files()  # the files PythonMonkey's loader looks for, found once for every worker
+    monkey.prepare()  # PythonMonkey's JS builtins as one script, read once for every worker
     import kernel.db  # noqa: F401  (pymongo)
 
     from ..apis import process_apis
