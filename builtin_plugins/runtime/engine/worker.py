@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import json
 import os
 import resource
@@ -171,6 +172,7 @@ class Worker:
                 raise RemoteError(f"$service.{phase} failed: {result['error']}", result.get("stack"))
         self._send_logs()  # the boot's lines reach the log before the supervisor's "started"
         self.booted = True
+        gc.freeze()  # what the boot made lives as long as the worker: no full collection walks it again
         return {"report": context.report}
 
 
