@@ -193,10 +193,11 @@ def answers(status: int | str, kind: Any = None, *, media: str | tuple[str, ...]
 
 def accepts(media: str, kind: Any = None, description: str = "") -> Callable:
     """Declare a request body that `@body` does not read: raw bytes (`application/octet-stream`),
-    an archive, a multipart upload (with a model of its parts), or JSON that a feature checks itself."""
+    an archive, a multipart upload (with a model of its parts), or JSON that a feature checks itself.
+    Stacked, a route takes each of them (in the order written)."""
 
     def decorator(func: Callable) -> Callable:
-        setattr(func, ACCEPTS, (media, kind, description))
+        setattr(func, ACCEPTS, [(media, kind, description), *getattr(func, ACCEPTS, [])])
         return func
 
     return decorator

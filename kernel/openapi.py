@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 from quart_schema.openapi import OpenAPIProvider
 
 ANSWERS = "_m3m_answers"  # {status: (type or None, media type, description)}
-ACCEPTS = "_m3m_accepts"  # (media type, type or None, description)
+ACCEPTS = "_m3m_accepts"  # [(media type, type or None, description)]
 REF = "#/components/schemas/{model}"
 PARAMETER = re.compile(r"<(?:[^:<>]*:)?([^<>]+)>")
 BINARY = {"type": "string", "format": "binary"}
@@ -113,15 +113,14 @@ class EnvelopeOpenAPIProvider(OpenAPIProvider):
             response["description"] = description or response["description"] or _DESCRIPTIONS.get(status, "")
             for media in medias:
                 response.setdefault("content", {})[media] = {"schema": self._media_schema(kind, media, components, "serialization")}
-        accepts = getattr(func, ACCEPTS, None)
+        accepts = getattr(func, ACCEPTS, [])
         for operations in paths.values():
             for method, operation in operations.items():
                 operation = {**operation, "responses": {**operation.get("responses", {}), **responses}}
-                if accepts is not None:
-                    media, kind, description = accepts
+                if accepts:
                     operation["requestBody"] = {
-                        "description": description,
-                        "content": {media: {"schema": self._media_schema(kind, media, components, "validation")}},
+                        "description": " | ".join(description for _, _, description in accepts if description),
+                        "content": {media: {"schema": self._media_schema(kind, media, components, "validation")} for media, kind, _ in accepts},
                     }
                 operations[method] = operation
         return paths, components

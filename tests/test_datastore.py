@@ -4,6 +4,7 @@ lists with sort, pages, skipTotal, expand and fields) and who reaches them (docs
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -620,3 +621,48 @@ def test_file_fields_live_in_the_project_storage(store, client, project):
     assert changed.status_code == 409
     assert client.delete(f"{store.base}/docs", headers=store.headers).status_code == 204
     assert client.get(f"/api/projects/{project['id']}/storage", params={"path": "datastore"}, headers=store.headers).json()["entries"] == []
+
+
+def test_a_record_is_created_with_its_files_in_one_multipart_request(store, client, project):
+    made = store.model("cards", [field("title", "string", options={"unique": True}, required=True),
+                                 field("cover", "file", required=True, options={"maxSize": 100, "mimeTypes": ["image/*"]}),
+                                 field("extras", "file", options={"maxSelect": 2})])
+    assert made.status_code == 201, made.text
+    url = f"{store.base}/cards/records"
+
+    def create(fields, *parts, raw=None):
+        data = {"@jsonPayload": raw if raw is not None else json.dumps(fields)}
+        return client.post(url, data=data, files=[(key, (name, body)) for key, name, body in parts] or None, headers=store.headers)
+
+    def stored(record=None):
+        path = f"datastore/{made.json()['id']}" + (f"/{record['id']}" if record else "")
+        answer = client.get(f"/api/projects/{project['id']}/storage", params={"path": path}, headers=store.headers)
+        return [] if answer.status_code == 404 else [entry["name"] for entry in answer.json()["entries"]]
+
+    # The required file field is filled by the same request, so the create passes.
+    record = create({"title": "one"}, ("cover", "front.png", b"\x89PNG"), ("extras", "a.txt", b"a"), ("extras", "b.txt", b"b"))
+    assert record.status_code == 201, record.text
+    record = record.json()
+    assert record["cover"].startswith("front_") and len(record["extras"]) == 2
+    assert sorted(stored(record)) == sorted([record["cover"], *record["extras"]])
+    got = client.get(f"{url}/{record['id']}/files/cover/{record['cover']}", headers=store.headers)
+    assert got.content == b"\x89PNG"
+    # Every failing field at once, and nothing written: neither a record nor a file.
+    bad = create({"title": ""}, ("cover", "page.html", b"<p>"), ("extras", "1", b"1"), ("extras", "2", b"2"), ("extras", "3", b"3"), ("nope", "n.txt", b"n"))
+    assert bad.status_code == 422, bad.text
+    assert {key: value["code"] for key, value in bad.json()["error"]["fields"].items()} == {
+        "title": "validation_required", "cover": "validation_invalid_mime_type",
+        "extras": "validation_too_many_values", "nope": "validation_unknown_field"}
+    missing = create({"title": "two"})
+    assert missing.status_code == 422 and missing.json()["error"]["fields"]["cover"]["code"] == "validation_required"
+    too_big = create({"title": "two"}, ("cover", "big.png", b"x" * 101))
+    assert too_big.json()["error"]["fields"]["cover"]["code"] == "validation_file_size_limit"
+    # Refused by the database (a unique value taken) after the files were written: they go again.
+    taken = create({"title": "one"}, ("cover", "again.png", b"\x89PNG"))
+    assert taken.status_code == 422 and taken.json()["error"]["fields"]["title"]["code"] == "validation_not_unique"
+    assert stored() == [record["id"]]
+    # The fields travel as JSON only; bad JSON and stray form values are 400 naming the part.
+    assert create(None, raw="{not json").json()["error"]["fields"] == {"@jsonPayload": "not valid JSON"}
+    stray = client.post(url, data={"title": "x"}, files=[("cover", ("c.png", b"c"))], headers=store.headers)
+    assert stray.status_code == 400 and "title" in stray.json()["error"]["fields"]
+    assert [r["title"] for r in store.items("cards")] == ["one"]

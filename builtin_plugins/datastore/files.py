@@ -65,6 +65,12 @@ def room(field: dict, limits, current) -> tuple[list[str], int, int]:
     return (names(current) if max_select > 1 else []), max_size, max_select
 
 
+def most_bytes(field: dict, limits) -> int:
+    """The most a file field takes in one write: maxSelect files of maxSize."""
+    _, max_size, max_select = room(field, limits, None)
+    return max_size * max_select
+
+
 def check_new(field: dict, limits, current, incoming: list[tuple[str, int]]) -> None:
     """New files `(name, size)` for a file field holding `current`: a 422 naming the field when
     there are too many, one is too large, or its type (by name) is not in mimeTypes. The one
@@ -73,14 +79,17 @@ def check_new(field: dict, limits, current, incoming: list[tuple[str, int]]) -> 
     kept, max_size, max_select = room(field, limits, current)
     if not incoming:
         raise Refused(422, f"{key}: no file given", fields={key: {"code": "validation_required", "message": "no file given"}})
+    def refused(code: str, message: str) -> Refused:  # the field's message names the file, as the whole one does
+        return Refused(422, f"{key}: {message}", fields={key: {"code": code, "message": message}})
+
     if len(kept) + len(incoming) > max_select:
-        raise Refused(422, f"{key}: takes at most {max_select} files", fields={key: {"code": "validation_too_many_values", "message": f"at most {max_select} files"}})
+        raise refused("validation_too_many_values", f"takes at most {max_select} files")
     for name, size in incoming:
         mime = mime_of(name)
         if size > max_size:
-            raise Refused(422, f"{key}: {name} is larger than {max_size} bytes", fields={key: {"code": "validation_file_size_limit", "message": f"at most {max_size} bytes"}})
+            raise refused("validation_file_size_limit", f"{name} is larger than {max_size} bytes")
         if not accepted(mime, options.get("mimeTypes") or []):
-            raise Refused(422, f"{key}: {name} is {mime}, not one of {', '.join(options['mimeTypes'])}", fields={key: {"code": "validation_invalid_mime_type", "message": f"{mime} is not accepted"}})
+            raise refused("validation_invalid_mime_type", f"{name} is {mime}, not one of {', '.join(options['mimeTypes'])}")
 
 
 def unavailable() -> Refused:

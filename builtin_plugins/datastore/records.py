@@ -58,9 +58,10 @@ class Records:
 
     # -- writes ------------------------------------------------------------------------------
 
-    async def validate(self, model: dict, data, current: dict | None = None) -> dict:
+    async def validate(self, model: dict, data, current: dict | None = None, uploaded: dict | None = None) -> dict:
         """The fields to store for `data` (a create when `current` is None, else a patch of it),
-        or a 422 with every failing field at once."""
+        or a 422 with every failing field at once. `uploaded`: {file field: names} of the files
+        that come with this write (a multipart create), which `data` may name."""
         if not isinstance(data, dict):
             raise Refused(400, "a record is a JSON object", code="malformed_json")
         by_key = {field["key"]: field for field in model["fields"]}
@@ -83,7 +84,7 @@ class Records:
                 problems[key] = exc
                 continue
             if field["type"] == "file":
-                self.check_file_names(field, out[key], current, problems)
+                self.check_file_names(field, out[key], current, problems, (uploaded or {}).get(key, ()))
             if key not in problems and field.get("required") and types.blank(field, out[key]):
                 problems[key] = FieldError("validation_required", "cannot be blank")
         await self.check_refs(model, out, problems)
@@ -91,9 +92,10 @@ class Records:
             raise refused_fields(problems)
         return out
 
-    def check_file_names(self, field: dict, value, current: dict | None, problems: dict) -> None:
-        """A write keeps or drops a record's uploaded files; files come in through the upload route."""
-        before = stored_files.names(current.get(field["key"]) if current else None)
+    def check_file_names(self, field: dict, value, current: dict | None, problems: dict, uploaded=()) -> None:
+        """A write keeps or drops a record's uploaded files; files come in through the upload route
+        or with a multipart create (`uploaded`)."""
+        before = stored_files.names(current.get(field["key"]) if current else None) + list(uploaded)
         new = stored_files.names(value)
         if any(name not in before for name in new):
             problems[field["key"]] = FieldError("validation_unknown_file", "names files the record does not have; upload with POST .../records/{id}/files/{key}")
@@ -127,9 +129,9 @@ class Records:
             if missing:
                 problems[field["key"]] = FieldError("validation_missing_rel_records", f"no {field['options']['model']} record {missing[0]!r}")
 
-    async def create(self, model: dict, data, checked: bool = False) -> dict:
+    async def create(self, model: dict, data, checked: bool = False, rid: str | None = None) -> dict:
         """A new record; `checked` when `data` is what validate() answered already."""
-        doc = {"_id": str(ObjectId()), **(data if checked else await self.validate(model, data))}
+        doc = {"_id": rid or str(ObjectId()), **(data if checked else await self.validate(model, data))}
         stamp = now()
         doc.update(created=stamp, updated=stamp, revision=1)
         try:
@@ -138,6 +140,50 @@ class Records:
             raise self.not_unique(model, exc) from None
         self.tell(model, "create", public(doc))
         return public(doc)
+
+    async def create_with_files(self, model: dict, data, uploads: dict[str, list[tuple[str, bytes]]]) -> dict:
+        """A new record with its first files, `uploads` = {file field: [(client's name, bytes)]}
+        (a multipart create, as PocketBase takes one): the fields and the files are checked as one
+        write, every failing field at once, so a required file field can be filled. The files
+        are written first and removed again when the insert is refused (a unique value taken)."""
+        if not isinstance(data, dict):
+            raise Refused(400, "a record is a JSON object", code="malformed_json")
+        by_key = {field["key"]: field for field in model["fields"]}
+        problems: dict[str, FieldError] = {}
+        named: dict[str, list[str]] = {}
+        for key, sent in uploads.items():
+            field = by_key.get(key)
+            if field is None or field["type"] != "file":
+                problems[key] = FieldError("validation_unknown_field", f"{key} is not a file field of {model['slug']}")
+                continue
+            try:
+                stored_files.check_new(field, self.limits, None, [(name, len(body)) for name, body in sent])
+            except Refused as exc:
+                problems[key] = FieldError(**exc.fields[key])
+                continue
+            named[key] = [stored_files.stored_name(name) for name, _ in sent]
+            data = {**data, key: named[key] if types.multi(field) else named[key][0]}
+        try:
+            checked = await self.validate(model, data, uploaded=named)
+        except Refused as exc:
+            if not exc.fields:
+                raise
+            problems.update({key: FieldError(**value) for key, value in exc.fields.items() if key not in problems})
+        if problems:
+            raise refused_fields(problems)
+        storage = await self.files() if self.files and named else None
+        if named and storage is None:
+            raise stored_files.unavailable()
+        rid = str(ObjectId())
+        try:
+            for key, names in named.items():
+                for name, (_, body) in zip(names, uploads[key]):
+                    await stored_files.write(storage, model, rid, name, body)
+            return await self.create(model, checked, checked=True, rid=rid)
+        except BaseException:
+            if storage is not None:
+                await stored_files.remove(storage, stored_files.folder(model, rid))
+            raise
 
     async def update(self, model: dict, rid, patch, revision=None, checked: bool = False) -> dict:
         """Change the fields in `patch`; the rest of the record stays as it is. The write is a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -219,10 +220,40 @@ async def list_records(pid: str, ref: str):
 @tag(["datastore"])
 @answers(201, Record)
 @accepts("application/json", dict[str, Any], "the record's fields (checked against the model)")
+@accepts("multipart/form-data", dict[str, Any], "or the fields as JSON in a part `@jsonPayload` and files in parts named by their file field")
 async def create_record(pid: str, ref: str):
-    """A new record; every field is checked at once (422 with `error.fields` = {key: {code, message}})."""
+    """A new record; every field is checked at once (422 with `error.fields` = {key: {code, message}}).
+    Multipart, it comes with its files (a required file field can be filled this way)."""
     project, model = await project_model(pid, ref)
-    return with_etag(await models().records(project["id"]).create(model, await read_json()), 201)
+    records = models().records(project["id"])
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):  # (a form without files is the latter)
+        data, uploads = await multipart_record(model)
+        return with_etag(await records.create_with_files(model, data, uploads), 201)
+    return with_etag(await records.create(model, await read_json()), 201)
+
+
+JSON_PAYLOAD = "@jsonPayload"  # the part PocketBase's SDK sends a record's fields in
+
+
+async def multipart_record(model: dict) -> tuple[Any, dict[str, list[tuple[str, bytes]]]]:
+    """(the fields, {file field: [(client's name, bytes)]}) of a multipart create. A form value
+    other than `@jsonPayload` is refused: a field's type is never guessed from text."""
+    limits = models().limits
+    allow_body(sum(stored_files.most_bytes(field, limits) for field in model["fields"] if field["type"] == "file") + 1024**2)
+    form, files = await request.form, await request.files
+    stray = [key for key in form if key != JSON_PAYLOAD]
+    if stray:
+        raise Refused(400, f"{stray[0]}: send the record's fields as JSON in the part {JSON_PAYLOAD}",
+                      fields={key: f"not a file: send it in {JSON_PAYLOAD}" for key in stray})
+    sent_as_file = files.get(JSON_PAYLOAD)  # (a client may send the JSON as a part with a file name)
+    raw = sent_as_file.read().decode("utf-8", "replace") if sent_as_file else form.get(JSON_PAYLOAD, "")
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        raise Refused(400, f"{JSON_PAYLOAD} is not valid JSON: {exc}", code="malformed_json", fields={JSON_PAYLOAD: "not valid JSON"}) from None
+    except RecursionError:
+        raise Refused(400, f"{JSON_PAYLOAD} is JSON nested too deeply", code="malformed_json", fields={JSON_PAYLOAD: "nested too deeply"}) from None
+    return data, {key: [(part.filename or "", part.read()) for part in files.getlist(key)] for key in files if key != JSON_PAYLOAD}
 
 
 @blueprint.get("/api/projects/<pid>/models/<ref>/records/<rid>")

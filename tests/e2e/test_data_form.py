@@ -3,8 +3,8 @@ record", then the saved record opened from the table) with a control for every f
 HTML and Markdown, pickers, select widgets, a ref searched on the server, JSON in Monaco), the server's 422
 on its field, files uploaded into the saved record, downloaded and removed, an edit sent with the
 revision (a stale one asks to reload) and a unique clash; a new record's files chosen before its
-first save and uploaded by the one Save (a refused one leaves the sheet on the created record,
-with the server's message; toasts keep off the sheet's buttons); and the form config in the schema
+first save and sent with its create, one request (a refused one, or a required file missing,
+makes nothing and leaves the message on its field; toasts keep off the sheet's buttons); and the form config in the schema
 editor's Form tab (drag to reorder, hide, widgets) with its live preview, saved with the editor's
 Save. Every outcome is checked through the REST API too."""
 
@@ -315,7 +315,7 @@ def test_a_new_record_takes_files_chosen_before_its_first_save(root_page, client
     pid = project["id"]
     fields = [
         {"key": "title", "type": "string", "label": "Title"},
-        {"key": "cover", "type": "file", "label": "Cover", "options": {"mimeTypes": ["image/png"]}},
+        {"key": "cover", "type": "file", "label": "Cover", "required": True, "options": {"mimeTypes": ["image/png"]}},
         {"key": "papers", "type": "file", "label": "Papers", "options": {"maxSelect": 3, "maxSize": 20}},
         # Enough text areas that the sheet scrolls and its buttons end up at its bottom edge.
         *({"key": f"note{n}", "type": "text", "label": f"Note {n}"} for n in range(1, 7)),
@@ -344,7 +344,7 @@ def test_a_new_record_takes_files_chosen_before_its_first_save(root_page, client
     assert docs_records(client, root_headers, pid) == []
     look(page, "data-form-new-files")
 
-    # One Save: the create, then the uploads; the sheet closes and the row shows the files.
+    # One Save: the create with its files, one request; the sheet closes and the row shows the files.
     form.get_by_role("button", name="Create record").click()
     page.get_by_text("Record created", exact=True).wait_for()
     sheet.wait_for(state="hidden")
@@ -352,59 +352,69 @@ def test_a_new_record_takes_files_chosen_before_its_first_save(root_page, client
     assert first["title"] == "First"
     assert re.fullmatch(r"cover_\w+\.png", first["cover"]), first
     assert len(first["papers"]) == 1 and re.fullmatch(r"a_\w+\.txt", first["papers"][0]), first
-    assert first["revision"] == 3  # the create and one upload a field
+    assert first["revision"] == 1  # one write: the record came with its files
     files = f"/api/projects/{pid}/models/docs/records/{first['id']}/files"
     assert client.get(f"{files}/cover/{first['cover']}", headers=root_headers).content == cover
     assert client.get(f"{files}/papers/{first['papers'][0]}", headers=root_headers).content == b"alpha"
     row = page.locator(f"[data-testid=record-row][data-id='{first['id']}']")
     row.locator("td[data-column=papers]", has_text=first["papers"][0]).wait_for()
 
-    # A refused upload (a text file where only PNGs go): the record is created with the other field's
-    # file, the sheet stays open on it with the server's message on the field.
-    browser_log.expect(422, "/files/cover")
+    # The next new record, while that toast still shows: it keeps off the sheet at the right edge
+    # and so off its buttons, the Create at its bottom edge among them.
     page.get_by_role("button", name="New record", exact=True).first.click()
     sheet = page.get_by_role("dialog", name="New record in Docs")
     form = sheet.get_by_test_id("record-form")
+    create = form.get_by_role("button", name="Create record")
+    create.evaluate("el => el.scrollIntoView({block: 'end'})")
+    assert create.bounding_box()["y"] > 700  # at the bottom, where toasts used to be
+    assert_toasts_clear_of(page, [sheet, create, form.get_by_role("button", name="Cancel", exact=True), sheet.get_by_role("button", name="Close", exact=True)])
+
+    # The cover is required: a create without one is refused on its field, and nothing is made.
+    browser_log.expect(422, f"/api/projects/{pid}/models/docs/records")
     form.get_by_label("Title").fill("Second")
+    create.click()
+    field(page, "cover").get_by_text("cannot be blank").wait_for()
+    # A refused file (a text file where only PNGs go): again nothing is made; the sheet stays on the
+    # new record with the server's message on the field and the chosen files kept.
     page.get_by_test_id("file-input-cover").set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an image"}])
+    assert field(page, "cover").get_by_text("cannot be blank").count() == 0  # a new choice clears it
     page.get_by_test_id("file-input-papers").set_input_files(files=[{"name": "c.txt", "mimeType": "text/plain", "buffer": b"gamma"}])
-    form.get_by_role("button", name="Create record").click()
-    warning = page.locator("[data-sonner-toast]").filter(has_text="Record created, but not every file was uploaded")
-    warning.wait_for()
+    create.click()
+    field(page, "cover").get_by_text("notes.txt is text/plain, not one of image/png").wait_for()
+    assert sheet.is_visible() and sheet.get_by_text("New record in Docs").is_visible()
+    assert field(page, "papers").get_by_test_id("pending-file").inner_text().startswith("c.txt")
+    assert field(page, "cover").get_by_role("button", name="Replace…").get_attribute("aria-invalid") == "true"
+    assert len(docs_records(client, root_headers, pid)) == 1
+    field(page, "cover").evaluate("el => el.scrollIntoView({block: 'center'})")
+    look(page, "data-form-refused-file")
+    # Another cover, and the same Save makes the record with both fields' files.
+    page.get_by_test_id("file-input-cover").set_input_files(files=[{"name": "cover.png", "mimeType": "image/png", "buffer": cover}])
+    assert field(page, "cover").get_by_text("notes.txt is text/plain").count() == 0
+    create.click()
+    sheet.wait_for(state="hidden")  # (the first toast may still show: its text is no sign of this create)
+    second = docs_records(client, root_headers, pid)[1]
+    assert second["title"] == "Second" and re.fullmatch(r"cover_\w+\.png", second["cover"]), second
+    assert len(second["papers"]) == 1 and re.fullmatch(r"c_\w+\.txt", second["papers"][0]), second
+    assert second["revision"] == 1
+
+    # A saved record's files go in at once, checked by the server (too large: its message).
+    page.locator(f"[data-testid=record-row][data-id='{second['id']}'] td[data-column=title]").click()
     sheet = page.get_by_role("dialog", name="Edit a record of Docs")
     form = sheet.get_by_test_id("record-form")
-    field(page, "cover").get_by_text("notes.txt is text/plain, not one of image/png").wait_for()
-    # While it shows, the toast keeps off the sheet (at the right edge) and so off its buttons, the Save at its bottom edge among them.
-    save = form.get_by_role("button", name="Save changes")
-    save.scroll_into_view_if_needed()
-    save.evaluate("el => el.scrollIntoView({block: 'end'})")
-    assert save.bounding_box()["y"] > 700  # at the bottom, where toasts used to be
-    assert_toasts_clear_of(page, [sheet, save, form.get_by_role("button", name="Cancel", exact=True), sheet.get_by_role("button", name="Close", exact=True)])
-    look(page, "data-form-refused-upload")
-    second = docs_records(client, root_headers, pid)[1]
-    assert second["title"] == "Second" and second["cover"] is None
-    assert len(second["papers"]) == 1 and re.fullmatch(r"c_\w+\.txt", second["papers"][0]), second
-    assert second["id"] in sheet.inner_text()
-    assert field(page, "papers").get_by_test_id("record-file").inner_text().strip() == second["papers"][0]
-    assert field(page, "cover").get_by_test_id("pending-file").count() == 0
-    assert field(page, "cover").get_by_role("button", name="Upload…").get_attribute("aria-invalid") == "true"
-    field(page, "cover").scroll_into_view_if_needed()
-    look(page, "data-form-refused-field")
-
-    # The record now exists: its files go in at once, checked by the server (too large: its message).
     browser_log.expect(422, "/files/papers")
     page.get_by_test_id("file-input-papers").set_input_files(files=[{"name": "big.txt", "mimeType": "text/plain", "buffer": b"x" * 50}])
     field(page, "papers").get_by_text("big.txt is larger than 20 bytes").wait_for()
-    page.get_by_test_id("file-input-cover").set_input_files(files=[{"name": "cover.png", "mimeType": "image/png", "buffer": cover}])
-    field(page, "cover").get_by_test_id("record-file").filter(has_text=re.compile(r"cover_\w+\.png")).wait_for()
-    assert field(page, "cover").get_by_text("notes.txt is text/plain").count() == 0
-    form.get_by_label("Title").fill("Second, with a cover")
+    field(page, "papers").scroll_into_view_if_needed()
+    look(page, "data-form-refused-upload")
+    page.get_by_test_id("file-input-papers").set_input_files(files=[{"name": "d.txt", "mimeType": "text/plain", "buffer": b"delta"}])
+    expect(field(page, "papers").get_by_test_id("record-file")).to_have_count(2)
+    assert field(page, "papers").get_by_text("big.txt is larger").count() == 0
+    form.get_by_label("Title").fill("Second, with more papers")
     form.get_by_role("button", name="Save changes").click()
     page.get_by_text("Record saved", exact=True).wait_for()
     sheet.wait_for(state="hidden")
     [_, second] = docs_records(client, root_headers, pid)
-    assert second["title"] == "Second, with a cover" and re.fullmatch(r"cover_\w+\.png", second["cover"])
-    assert len(second["papers"]) == 1
+    assert second["title"] == "Second, with more papers" and len(second["papers"]) == 2
 
 
 def preview_order(page) -> list[str]:

@@ -897,7 +897,6 @@ const en = {
     onSave: "on save",
     unchoose: "Do not upload {{name}}",
     uploadedOnCreate: "Chosen files are uploaded when the record is created.",
-    createdWithout: "Record created, but not every file was uploaded: see the fields.",
   },
 };
 

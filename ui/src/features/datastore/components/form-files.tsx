@@ -1,8 +1,8 @@
 // A file field in the record form (docs/datastore.md "File fields"): files go into a saved
 // record at once (POST .../records/{rid}/files/{key}, multipart `file`), and a removal is a
-// PATCH keeping the other names; both answer the record with its revision one up. A new record
-// has no id to upload into yet: its chosen files wait in the form (`pending`), which uploads
-// them right after the create (record-form.tsx).
+// PATCH keeping the other names; both answer the record with its revision one up. A new
+// record's chosen files wait in the form (`pending`) and go with its create, one multipart
+// request (record-form.tsx).
 import { DownloadIcon, FileIcon, Loader2Icon, Trash2Icon, UploadIcon, XIcon } from "lucide-react";
 import { useRef, useState } from "react";
 import type * as React from "react";
@@ -10,18 +10,18 @@ import { useTranslation } from "react-i18next";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { formatBytes } from "@/lib/bytes";
-import { api, ApiError, errorOf, isApiError, unauthorizedAnswer } from "@/lib/api";
+import { api, ApiError, errorOf, unauthorizedAnswer } from "@/lib/api";
 import { errorMessage } from "@/lib/form";
 import { session } from "@/lib/session";
-import { type DataRecord, fileUrl, isMulti, type ModelField, recordPath, updateRecord } from "../api";
+import { type DataRecord, fileUrl, isMulti, type ModelField, recordPath, recordsPath, updateRecord } from "../api";
 import type { ControlAria } from "./form-controls";
 import { fieldMessages } from "./form-values";
 
-/** Files uploaded into a record's file field, with their progress (0..1); an XMLHttpRequest, since fetch reports none. */
-export function uploadRecordFiles(pid: string, model: string, rid: string, key: string, files: File[], onProgress: (fraction: number) => void) {
+/** A multipart POST answering a record, with its upload progress (0..1): an XMLHttpRequest, since fetch reports none. */
+function sendForm(url: string, form: FormData, onProgress: (fraction: number) => void) {
   return new Promise<DataRecord>((resolve, reject) => {
     const request = new XMLHttpRequest();
-    request.open("POST", `${recordPath(pid, model, rid)}/files/${encodeURIComponent(key)}`);
+    request.open("POST", url);
     const token = session.token();
     if (token) request.setRequestHeader("Authorization", `Bearer ${token}`);
     request.setRequestHeader("Accept", "application/json");
@@ -34,16 +34,28 @@ export function uploadRecordFiles(pid: string, model: string, rid: string, key: 
       reject(error);
     };
     request.onerror = () => reject(new ApiError(0, "network", "network"));
-    const form = new FormData();
-    for (const file of files) form.append("file", file, file.name);
     request.send(form);
   });
 }
 
-/** A refusal on a file field: the server's message, which names the file ("a.txt is larger than 20 bytes"), else the field's reason. */
+/** Files uploaded into a saved record's file field. */
+export function uploadRecordFiles(pid: string, model: string, rid: string, key: string, files: File[], onProgress: (fraction: number) => void) {
+  const form = new FormData();
+  for (const file of files) form.append("file", file, file.name);
+  return sendForm(`${recordPath(pid, model, rid)}/files/${encodeURIComponent(key)}`, form, onProgress);
+}
+
+/** A new record with its chosen files, in one request (the fields as JSON in `@jsonPayload`, each
+ * file in a part named by its field): checked as one write, so nothing is made when a file is refused. */
+export function createRecordWithFiles(pid: string, model: string, data: Record<string, unknown>, files: Record<string, File[]>, onProgress: (fraction: number) => void) {
+  const form = new FormData();
+  form.append("@jsonPayload", JSON.stringify(data));
+  for (const [key, chosen] of Object.entries(files)) for (const file of chosen) form.append(key, file, file.name);
+  return sendForm(recordsPath(pid, model), form, onProgress);
+}
+
+/** A refusal on a file field: the field's message, which names the file ("a.txt is larger than 20 bytes"). */
 export function fileProblem(error: unknown, key: string): string {
-  const prefix = `${key}: `;
-  if (isApiError(error) && key in error.fields && error.message.startsWith(prefix)) return error.message.slice(prefix.length);
   return fieldMessages(error)[key] ?? errorMessage(error);
 }
 
@@ -75,7 +87,7 @@ export function FileControl({ pid, model, field, record, preview, names, aria, i
   const [removing, setRemoving] = useState<string | null>(null);
   const max = field.options.maxSelect ?? 1;
   const multi = isMulti(field);
-  // A new record (not a preview): files are chosen now and uploaded by the form after the create.
+  // A new record (not a preview): files are chosen now and sent with its create by the form.
   const choosing = !record && !preview && Boolean(onPending);
   const held = choosing ? pending.length : names.length;
   const full = multi && held >= max;

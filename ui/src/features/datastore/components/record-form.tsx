@@ -2,11 +2,11 @@
 // ones left out), each with the control its widget names. A new record is a POST of the fields
 // the user set (the others take their defaults); an edit is a PATCH of the changed fields guarded
 // by the record's revision. The server judges the values: its 422 lands on each field. A new
-// record's chosen files are uploaded right after its create (the upload route needs its id): one
-// Save; a refused upload leaves the form on the created record with the server's message on the field.
+// record's chosen files go with its create, one multipart request checked as one write: a
+// refused file is a message on its field and nothing is made (a required file field can be filled).
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Loader2Icon, RotateCcwIcon, TriangleAlertIcon } from "lucide-react";
-import { useEffect, useId, useState } from "react";
+import { useId, useState } from "react";
 import { Controller, useForm } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import { toast } from "sonner";
@@ -15,7 +15,7 @@ import { api, isApiError } from "@/lib/api";
 import { errorMessage } from "@/lib/form";
 import { createRecord, type DataRecord, datastoreKeys, isMulti, type Model, recordPath, updateRecord } from "../api";
 import { FieldControl, FieldShell, isGroup } from "./form-controls";
-import { FileControl, fileProblem, uploadRecordFiles } from "./form-files";
+import { createRecordWithFiles, FileControl } from "./form-files";
 import { fieldMessages, type FormValues, fromFormValue, isBlank, jsonProblem, labelOf, toFormValue, visibleFields, widgetOf } from "./form-values";
 
 export interface RecordFormProps {
@@ -27,8 +27,6 @@ export interface RecordFormProps {
   /** A preview of the form config: controls work, nothing is sent. */
   preview?: boolean;
   onSaved?: (record: DataRecord) => void;
-  /** A new record was created but some of its chosen files were refused: the form stays, on that record. */
-  onCreated?: (record: DataRecord) => void;
   onCancel?: () => void;
 }
 
@@ -40,8 +38,6 @@ export function RecordForm(props: RecordFormProps) {
   const [base, setBase] = useState(props.record);
   const [generation, setGeneration] = useState(0);
   const [seen, setSeen] = useState(props.record);
-  // The refused uploads of a create, shown on their fields by the form of the created record.
-  const [carried, setCarried] = useState<Record<string, string>>({});
   if (props.record !== seen) {
     // A new record given from outside (another row, a refetch) replaces the one held.
     setSeen(props.record);
@@ -55,8 +51,6 @@ export function RecordForm(props: RecordFormProps) {
       {...props}
       base={base}
       onBase={setBase}
-      carried={carried}
-      onCarried={setCarried}
       onReload={(fresh) => {
         setBase(fresh);
         setGeneration((n) => n + 1);
@@ -72,17 +66,12 @@ function RecordFormBody({
   preview,
   onSaved,
   onCancel,
-  onCreated,
   onBase,
   onReload,
-  carried,
-  onCarried,
 }: RecordFormProps & {
   base?: DataRecord;
   onBase: (record: DataRecord) => void;
   onReload: (record: DataRecord) => void;
-  carried: Record<string, string>;
-  onCarried: (messages: Record<string, string>) => void;
 }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
@@ -91,18 +80,11 @@ function RecordFormBody({
   const [stale, setStale] = useState(false);
   const [previewChecked, setPreviewChecked] = useState(false);
   const [pending, setPending] = useState<Pending>({});
-  const [uploading, setUploading] = useState<{ key: string; fraction: number } | null>(null);
+  // The create's upload of the chosen files (0..1), null when none runs.
+  const [uploading, setUploading] = useState<number | null>(null);
   const form = useForm<FormValues>({
     defaultValues: Object.fromEntries(model.fields.map((field) => [field.key, toFormValue(field, base ? base[field.key] : field.default)])),
   });
-
-  useEffect(() => {
-    // The uploads the create before this form was refused: their messages go on their fields, once.
-    const keys = Object.keys(carried);
-    if (keys.length === 0) return;
-    keys.forEach((key, index) => form.setError(key, { type: "server", message: carried[key] }, { shouldFocus: index === 0 }));
-    onCarried({});
-  }, [carried, form, onCarried]);
 
   const refreshLists = () => queryClient.invalidateQueries({ queryKey: datastoreKeys.records(pid, model.slug) });
 
@@ -131,21 +113,20 @@ function RecordFormBody({
         if (field.type === "file" || !form.getFieldState(field.key).isDirty) continue;
         data[field.key] = fromFormValue(field, values[field.key]!);
       }
-      if (!base) return uploadPending(await createRecord(pid, model.slug, data));
-      if (Object.keys(data).length === 0) return null; // nothing changed: no write, no new revision
-      return { saved: await updateRecord(pid, model.slug, base.id, data, base.revision), refused: {} };
-    },
-    onSuccess: async (answer) => {
-      const saved = answer?.saved;
-      if (answer && Object.keys(answer.refused).length > 0) {
-        // Created, but not with every file: the form stays open on the record, the messages on their fields.
-        await refreshLists();
-        toast.warning(t("recordFiles.createdWithout"));
-        onCarried(answer.refused);
-        onBase(answer.saved);
-        onCreated?.(answer.saved);
-        return;
+      if (!base) {
+        const files = Object.fromEntries(fields.filter((field) => field.type === "file" && pending[field.key]?.length).map((field) => [field.key, pending[field.key]!]));
+        if (Object.keys(files).length === 0) return createRecord(pid, model.slug, data);
+        setUploading(0);
+        try {
+          return await createRecordWithFiles(pid, model.slug, data, files, setUploading);
+        } finally {
+          setUploading(null);
+        }
       }
+      if (Object.keys(data).length === 0) return null; // nothing changed: no write, no new revision
+      return updateRecord(pid, model.slug, base.id, data, base.revision);
+    },
+    onSuccess: async (saved) => {
       if (!saved) {
         toast.info(t("datastore.form.noChanges"));
         if (base) onSaved?.(base);
@@ -164,24 +145,6 @@ function RecordFormBody({
       else showErrors(error);
     },
   });
-
-  /** The chosen files of a just created record, field by field: the record as last answered, and each refused field's message. */
-  const uploadPending = async (created: DataRecord) => {
-    let record = created;
-    const refused: Record<string, string> = {};
-    for (const field of fields) {
-      const files = pending[field.key];
-      if (field.type !== "file" || !files?.length) continue;
-      setUploading({ key: field.key, fraction: 0 });
-      try {
-        record = await uploadRecordFiles(pid, model.slug, record.id, field.key, files, (fraction) => setUploading({ key: field.key, fraction }));
-      } catch (error) {
-        refused[field.key] = fileProblem(error, field.key);
-      }
-    }
-    setUploading(null);
-    return { saved: record, refused };
-  };
 
   const reload = useMutation({
     mutationFn: () => api<DataRecord>(recordPath(pid, model.slug, base!.id)),
@@ -240,7 +203,7 @@ function RecordFormBody({
                       inputRef={control.ref}
                       pending={pending[field.key]}
                       onPending={(files) => setPending((all) => ({ ...all, [field.key]: files }))}
-                      uploading={uploading?.key === field.key ? uploading.fraction : null}
+                      uploading={pending[field.key]?.length ? uploading : null}
                       onRecord={(record) => {
                         onBase(record);
                         form.resetField(field.key, { defaultValue: toFormValue(field, record[field.key]) });

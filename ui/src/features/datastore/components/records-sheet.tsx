@@ -1,7 +1,5 @@
 // The record form in a sheet at the right edge (a Radix dialog placed as a side panel): a row's
-// record to edit, or an empty form for a new one. The form itself is record-form.tsx. A new
-// record created with a refused upload stays here as that record (the same form, on it).
-import { useState } from "react";
+// record to edit, or an empty form for a new one. The form itself is record-form.tsx.
 import { useTranslation } from "react-i18next";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import type { DataRecord, Model } from "../api";
@@ -18,14 +16,7 @@ interface Props {
 
 export function RecordSheet({ pid, model, editing, onClose, onSaved }: Props) {
   const { t } = useTranslation();
-  // A new record this sheet created while it stays open (an upload was refused): shown as that record.
-  const [created, setCreated] = useState<DataRecord>();
-  const [seen, setSeen] = useState(editing);
-  if (editing !== seen) {
-    setSeen(editing);
-    setCreated(undefined);
-  }
-  const record = editing?.record ?? created;
+  const record = editing?.record;
   return (
     <Dialog open={editing !== null} onOpenChange={(open) => !open && onClose()}>
       <DialogContent
@@ -55,7 +46,6 @@ export function RecordSheet({ pid, model, editing, onClose, onSaved }: Props) {
               model={model}
               record={editing.record}
               onSaved={onSaved}
-              onCreated={setCreated}
               onCancel={onClose}
             />
           )}
