@@ -665,4 +665,8 @@ def test_a_record_is_created_with_its_files_in_one_multipart_request(store, clie
     assert create(None, raw="{not json").json()["error"]["fields"] == {"@jsonPayload": "not valid JSON"}
     stray = client.post(url, data={"title": "x"}, files=[("cover", ("c.png", b"c"))], headers=store.headers)
     assert stray.status_code == 400 and "title" in stray.json()["error"]["fields"]
+    # A body that parses as no part at all (its boundary missing) is refused, not an empty record.
+    for content_type in ("multipart/form-data", "multipart/form-data; boundary=x"):
+        empty = client.post(url, content=b"--y\r\nnot a part", headers={**store.headers, "Content-Type": content_type})
+        assert empty.status_code == 400 and "@jsonPayload" in empty.json()["error"]["fields"], empty.text
     assert [r["title"] for r in store.items("cards")] == ["one"]

@@ -241,6 +241,9 @@ async def multipart_record(model: dict) -> tuple[Any, dict[str, list[tuple[str, 
     limits = models().limits
     allow_body(sum(stored_files.most_bytes(field, limits) for field in model["fields"] if field["type"] == "file") + 1024**2)
     form, files = await request.form, await request.files
+    if JSON_PAYLOAD not in form and not files:  # e.g. a body without its boundary: parsed as nothing
+        raise Refused(400, f"the form holds neither {JSON_PAYLOAD} nor a file part", code="malformed_body",
+                      fields={JSON_PAYLOAD: "missing, and no file part either"})
     stray = [key for key in form if key != JSON_PAYLOAD]
     if stray:
         raise Refused(400, f"{stray[0]}: send the record's fields as JSON in the part {JSON_PAYLOAD}",

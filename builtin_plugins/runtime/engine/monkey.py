@@ -53,7 +53,9 @@ def _root() -> str:
 
 
 def _as_file(base: str) -> str | None:
-    """Node's rule for a path: the file, with `.js`, a folder's `index.js`, or its package's main."""
+    """Node's rule for a path: the file, with `.js`, a folder's `index.js`, or its package's main;
+    `.py` before `.js`, as PythonMonkey's loader tries it first (a Python module is then found,
+    and `_resolve` refuses it)."""
     for candidate in (base, base + ".py", base + ".js", os.path.join(base, "index.js")):
         if os.path.isfile(candidate):
             return candidate
