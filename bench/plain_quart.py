@@ -1,5 +1,7 @@
 """The baseline of `make bench`: a plain Quart app with the JS route's handler, in its own
-Hypercorn process (`python bench/plain_quart.py PORT`), configured as m3m serves (no access log)."""
+Hypercorn process (`python bench/plain_quart.py PORT`), no access log: the baseline DESIGN.md
+names. m3m itself serves on uvicorn since 2026-12-04 (kernel/http_server.py); docs/performance.md
+"The HTTP server and the audit queue" has the route against this app on uvicorn too."""
 
 import asyncio
 import sys

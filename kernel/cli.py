@@ -114,7 +114,7 @@ def serve(obj: CliContext) -> None:
         except EmbeddedError as exc:
             raise click.ClickException(str(exc)) from None
         create_app = loading.result().create_app
-    from hypercorn.utils import LifespanFailureError
+    from .http_server import StartupFailed
 
     if embedded:
         click.echo(f"embedded database (nx-27017) at {uri}, data in {embedded.data_dir}")
@@ -124,7 +124,7 @@ def serve(obj: CliContext) -> None:
         asyncio.run(_serve(app, settings))
     except (DatabaseUnavailable, PluginError) as exc:
         raise click.ClickException(str(exc)) from None
-    except LifespanFailureError as exc:
+    except StartupFailed as exc:
         # A startup hook raised: Quart has logged its traceback; say once, plainly, that we stop.
         raise click.ClickException(f"the server did not start: {exc}") from None
     finally:
@@ -151,20 +151,15 @@ def _log_to_terminal() -> None:
 
 
 async def _serve(app, settings: Settings) -> None:
-    from hypercorn.asyncio import serve as hypercorn_serve
-    from hypercorn.config import Config
+    from .http_server import serve as serve_http
 
     await app.m3m.db.check()  # one clear line now, rather than a failed lifespan later
-    config = Config()
-    config.bind = [f"{settings.server.host}:{settings.server.port}"]
-    config.accesslog = None
-    config.graceful_timeout = 5
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     click.echo(f"m3m is running at {settings.server.uri} (listening on {settings.server.host}:{settings.server.port})")
-    await hypercorn_serve(app, config, shutdown_trigger=stop.wait)
+    await serve_http(app, settings.server.host, settings.server.port, stop)
 
 
 @cli.command("plugins")

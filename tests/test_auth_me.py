@@ -369,9 +369,9 @@ BAD_BODIES = [
 @pytest.mark.parametrize(("headers", "raw"), BAD_BODIES)
 def test_bad_input_never_gives_a_500(server, fresh, headers, raw):
     log_before = len(server.output())
-    # A client of its own, and a connection per request: Hypercorn silently drops a keep-alive
+    # A client of its own, and a connection per request: a server may drop a keep-alive
     # connection when the answer (a 401, or a GET that ignores its body) comes before the body
-    # was read, and httpx would fail on the next request sent over it.
+    # was read (Hypercorn did, kernel/keepalive.py), and httpx would fail on the next request.
     with httpx.Client(base_url=server.url, timeout=30) as client:
         for method, path in ROUTES:
             for auth in ({}, fresh["headers"]):

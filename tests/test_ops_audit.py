@@ -66,6 +66,7 @@ def test_no_password_or_key_is_ever_recorded(client, root_headers, project, mong
     signed_in = login(client, made.json()["email"], other)
     assert signed_in.status_code == 200
 
+    entries(client, root_headers)  # a read stores what is queued (the entries are written in batches)
     stored = str(list(mongo.audit.find()))
     for secret in (password, other, key.json()["apiKey"], env_secret, signed_in.json()["token"]):
         assert secret not in stored
@@ -75,6 +76,16 @@ def test_no_password_or_key_is_ever_recorded(client, root_headers, project, mong
     assert change["request"] == {"password": "[redacted]"}
     env = newest(client, root_headers, action="env.put_env")
     assert env["request"] == {"type": "string", "value": "[redacted]"} and env["target"] == "BOT_TOKEN"
+
+
+def test_a_key_no_database_can_store_is_recorded_and_holds_back_no_other_entry(client, root_headers):
+    """A NUL is valid in a JSON or query key and refused in a stored one: such a key is kept as
+    U+FFFD, and the entries stored with it (one batch) are all there."""
+    assert client.patch("/api/auth/me", params={"odd\x00key": "1"}, json={"name": "Root", "x\x00": 1},
+                        headers=root_headers).status_code in (200, 422)
+    assert client.patch("/api/auth/me", params={"odd\x00key": "2"}, json={"name": "Root"}, headers=root_headers).status_code == 200
+    entry = newest(client, root_headers, action="auth.update_me")
+    assert entry["query"] == {"odd\ufffdkey": "2"}
 
 
 def test_sign_ins_are_recorded_failed_ones_too(client, root_headers, users):
@@ -177,6 +188,41 @@ def test_retention_is_bounded(mongo_uri, tmp_path):
             time.sleep(0.5)
         assert entries(instance.client, instance.headers)["totalItems"] == 0  # past the retention
     finally:
+        instance.close()
+
+
+def test_entries_are_stored_after_the_answer_and_before_anyone_reads_them(mongo_uri, tmp_path):
+    """Entries wait in a queue (audit.write_delay, here longer than the test) and are stored in
+    one write; the API, a backup and the server's stop each store what is queued first."""
+    from test_ops_backup import archived_documents
+
+    instance = Instance(mongo_uri, tmp_path, "audit_queued", M3M_AUDIT__WRITE_DELAY="1h").start()
+    mongo = instance.mongo()
+
+    def stored() -> list[str]:
+        return [doc["after"]["name"] for doc in mongo[instance.database].audit.find({"path": "/api/auth/me"}).sort("time", 1)]
+
+    def rename(name: str) -> None:
+        assert instance.client.patch("/api/auth/me", json={"name": name}, headers=instance.headers).status_code == 200
+
+    try:
+        rename("First")
+        rename("Second")
+        assert stored() == []  # answered, not stored yet
+        assert [item["after"]["name"] for item in entries(instance.client, instance.headers, path="/api/audit")["items"][:2]] == ["Second", "First"]
+        assert stored() == ["First", "Second"]  # the read stored them, in the order they were answered
+
+        rename("Third")
+        archive = tmp_path / "backup.tar.gz"
+        made = instance.m3m("backup", str(archive))
+        assert made.returncode == 0, made.stderr
+        assert "Third" in [doc["after"]["name"] for doc in archived_documents(archive)["audit"] if doc["path"] == "/api/auth/me"]
+
+        rename("Fourth")
+        assert instance.stop() == 0
+        assert stored()[-1] == "Fourth"  # the stop stored it
+    finally:
+        mongo.close()
         instance.close()
 
 

@@ -275,3 +275,20 @@ def test_the_database_stopped_and_started_again(own_database, tmp_path):
         check_acknowledged(instance, service, load)
     finally:
         instance.close()
+
+
+def test_audit_entries_queued_while_the_database_is_away_are_stored_once_it_is_back(own_database, tmp_path):
+    """Entries are stored after their answer, in batches (docs/operations.md "Audit log"): one
+    whose write fails stays queued and is stored, once, when the database answers again."""
+    instance = Instance(own_database.uri, tmp_path, "audit_away", M3M_MONGODB__TIMEOUT="2s", M3M_AUDIT__WRITE_DELAY="1h").start()
+    try:
+        assert instance.client.patch("/api/auth/me", json={"name": "Before the stop"}, headers=instance.headers).status_code == 200
+        own_database.stop()
+        away = instance.client.get("/api/audit", headers=instance.headers, timeout=30)  # a read stores the queue first: it fails
+        assert away.status_code == 503 and away.json()["error"]["code"] == "database_unavailable", away.text
+        own_database.start()
+        wait_until(lambda: instance.client.get("/api/audit", headers=instance.headers).status_code == 200, 60, "the API to answer again")
+        page = instance.client.get("/api/audit", params={"perPage": 100}, headers=instance.headers).json()
+        assert [item["after"]["name"] for item in page["items"] if item["path"] == "/api/auth/me"] == ["Before the stop"]
+    finally:
+        instance.close()

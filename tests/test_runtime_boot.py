@@ -32,7 +32,7 @@ print(json.dumps({"roots": sorted(roots), "httpx_main": "httpx._main" in sys.mod
     assert {"pymongo", "httpx", "PIL", "apscheduler", "builtin_plugins"} <= roots  # shared with every worker
     # The server's web stack, its settings loader, and what only a command line needs: each is
     # megabytes of every worker's RSS (werkzeug.exceptions alone ~6 MB, httpx's CLI ~7 MB).
-    assert not roots & {"quart", "hypercorn", "werkzeug", "pydantic", "dynaconf", "click", "rich", "pygments"}
+    assert not roots & {"quart", "uvicorn", "hypercorn", "werkzeug", "pydantic", "dynaconf", "click", "rich", "pygments"}
     assert not found["httpx_main"]
     assert "pythonmonkey" not in roots  # a fork after importing it hangs (zygote.py)
 

@@ -31,3 +31,10 @@ async def m3m_shutdown(app):
     from .routes import audit
 
     await audit(app).stop()
+
+
+@hookimpl(optionalhook=True)
+def m3m_writes_held(app, timeout):
+    from .routes import audit
+
+    return audit(app).flushed()

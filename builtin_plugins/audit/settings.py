@@ -9,6 +9,9 @@ class AuditSettings(Section):
     retention: Duration = 90 * 86400  # entries older than this are deleted
     max_entries: Int = Field(default=1_000_000, ge=1)  # and past this many, the oldest
     prune_every: Duration = 3600
+    # Entries are stored this long after their answer, together (a crash loses at most these).
+    write_delay: Duration = 0.05
+    max_pending: Int = Field(default=100_000, ge=1)  # queued while the database is away: past this, the oldest go
     max_value_size: Size = 4096  # a before/after/request value larger than this is kept as its size and hash
     # Field names whose values are never recorded (compared without case, `_` and `-`).
     redact: list[str] = ["password", "newPassword", "currentPassword", "passwordHash", "apiKey", "token",

@@ -239,8 +239,8 @@ async def upload_avatar():
     limit = current_app.m3m.settings.auth.avatar_max_size
     # Refuse a body that cannot fit before reading it (64 KB of room for the multipart envelope);
     # setting request.max_content_length here is too late, Quart sized the body at its start.
-    # Connection: close, because Hypercorn drops a keep-alive connection whose request body was
-    # not read without saying so, and a client reusing it would fail on its next request.
+    # Connection: close, because the rest of a large body is not read: the client must not send
+    # its next request on a connection still carrying this one's bytes (kernel/keepalive.py).
     if (request.content_length or 0) > limit + 64 * 1024:
         response = envelope(413, f"the avatar is larger than {limit} bytes")
         response.headers["Connection"] = "close"

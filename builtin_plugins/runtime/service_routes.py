@@ -1,6 +1,6 @@
 """The services' own routes, `ANY {server.uri}/bot-{project id or slug}/{path}`, at the ASGI level.
 
-The hot path of m3m: a request to a running service goes from Hypercorn straight here (the
+The hot path of m3m: a request to a running service goes from the HTTP server straight here (the
 kernel's m3m_asgi_routes), skipping Quart's request context, routing and response processing,
 and the answer goes back as two ASGI events. A project whose service is not here (stopped, never
 started, renamed while running) is left to the Quart route in routes.py, which looks it up and
