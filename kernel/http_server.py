@@ -2,8 +2,8 @@
 
 Chosen over Hypercorn (h11, pure Python) by measurement: the same app answers a data store
 insert with ~0.7 ms less CPU per request under uvicorn (2.1-2.3 against 2.7-3.1 ms; the REST
-insert ratio 0.35-0.41 against 0.29-0.31; docs/performance.md "The HTTP server and the audit
-queue"). m3m keeps uvicorn's hands off what it does itself: the client's address behind proxies (kernel/proxies.py,
+insert ratio 0.35-0.41 against 0.29-0.31; docs/performance.md, 2026-12-04 evening). m3m keeps
+uvicorn's hands off what it does itself: the client's address behind proxies (kernel/proxies.py,
 so no proxy headers here), the signals (`stop` is set by the caller; uvicorn's own handling
 would raise the signal again after the shutdown, before the embedded database is stopped), and
 logging (the m3m loggers)."""
