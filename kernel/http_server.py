@@ -47,11 +47,11 @@ class _StartupWatch:
         return await self.app(scope, receive, watched_send)
 
 
-def config(app, host: str, port: int, **options) -> uvicorn.Config:
+def config(app, host: str, port: int) -> uvicorn.Config:
     return uvicorn.Config(
         app, host=host, port=port, http="httptools", ws="none", loop="none", lifespan="on",
         proxy_headers=False, server_header=False, access_log=False, log_config=None,
-        timeout_graceful_shutdown=GRACEFUL_SECONDS, **options,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
 
 

@@ -2,8 +2,8 @@
 
 Hypercorn (0.18, h11; m3m's server until 2026-12, kernel/http_server.py) reuses a connection
 only if the request was fully received when the response ends; otherwise it closes the
-connection without saying so in the response. uvicorn discards the rest of such a body itself;
-the guarantee stays here so that it holds whatever serves the app (tests/test_kernel_app.py). A client
+connection without saying so in the response. Kept under uvicorn (not measured there) so that
+the guarantee holds whatever serves the app (tests/test_kernel_app.py). A client
 that sends its body in a second packet (httpx does) and gets a quick answer (a 405 or a 401
 before any route reads the body) then finds the connection gone on its next request: "Server
 disconnected without sending a response" (measured: 3 in 600 such requests). So before the last
