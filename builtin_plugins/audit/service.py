@@ -58,7 +58,10 @@ class AuditService:
                 except asyncio.CancelledError:
                     pass
         self._writer = None
-        await self.flush()
+        try:
+            await self.flush()
+        except Exception:  # the database away at the stop: said, not in the way of the shutdown
+            log.warning("audit: %d entries were not stored before the stop", len(self._pending), exc_info=True)
 
     async def _prune_forever(self) -> None:
         while True:
