@@ -16,6 +16,7 @@ from kernel.times import iso, now
 
 from . import fields as types
 from . import files as stored_files
+from . import inserts
 from .fields import FieldError
 from .filter import compile_filter, compile_sort
 
@@ -135,7 +136,7 @@ class Records:
         stamp = now()
         doc.update(created=stamp, updated=stamp, revision=1)
         try:
-            await collection(self.db, model).insert_one(doc)
+            await inserts.insert(collection(self.db, model), doc)
         except DuplicateKeyError as exc:
             raise self.not_unique(model, exc) from None
         self.tell(model, "create", public(doc))
