@@ -11,7 +11,7 @@ same rule lets through:
 
 from __future__ import annotations
 
-from quart import current_app
+from quart import current_app, has_request_context, request
 
 from .errors import Refused
 from .plugins import first_result
@@ -37,9 +37,15 @@ def may_reach(principal: Principal, project: dict) -> bool:
 
 
 async def resolve_project(ref: str) -> dict | None:
-    """The project named by id or slug, as {id, slug, name, color, members, ...}, or None."""
+    """The project named by id or slug, as {id, slug, name, color, members, ...}, or None.
+
+    Found once per request (a plugin's before-request function and the route both ask, before
+    the route changes anything; a route that changes its project answers from its own write)."""
     app = current_app._get_current_object()
-    return await first_result(app.m3m.pm.hook.m3m_resolve_project(app=app, ref=ref))
+    found = request.__dict__.setdefault("m3m_projects", {}) if has_request_context() else {}
+    if ref not in found:
+        found[ref] = await first_result(app.m3m.pm.hook.m3m_resolve_project(app=app, ref=ref))
+    return found[ref]
 
 
 async def require_project(ref: str, *, settings: bool = False) -> tuple[dict, Principal]:

@@ -14,10 +14,10 @@ from conftest import MONGO_URI, TEST_DB, new_project
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.errors import DuplicateKeyError
 
-from builtin_plugins.datastore import inserts
+from builtin_plugins.datastore.inserts import Inserts
 
 
-class Inserts(monitoring.CommandListener):
+class InsertCommands(monitoring.CommandListener):
     """The insert commands the client sends, with how many documents each carried."""
 
     def __init__(self) -> None:
@@ -35,15 +35,16 @@ class Inserts(monitoring.CommandListener):
 
 
 def run(scenario, name: str):
-    """`scenario(collection, sent)` on a fresh collection; sent: the insert commands' sizes."""
+    """`scenario(insert, collection, sent)` on a fresh collection, `insert` of one Inserts;
+    sent: the insert commands' sizes."""
 
     async def main():
-        listener = Inserts()
+        listener = InsertCommands()
         client = AsyncMongoClient(MONGO_URI, event_listeners=[listener])
         collection = client[TEST_DB][f"grouped_{name}"]
         await collection.drop()
         try:
-            return await scenario(collection, listener.sizes)
+            return await scenario(Inserts().insert, collection, listener.sizes)
         finally:
             await collection.drop()
             await client.close()
@@ -52,8 +53,8 @@ def run(scenario, name: str):
 
 
 def test_concurrent_inserts_share_writes_and_all_land():
-    async def scenario(collection, sent):
-        await asyncio.gather(*(inserts.insert(collection, {"_id": f"r{i}", "n": i}) for i in range(30)))
+    async def scenario(insert, collection, sent):
+        await asyncio.gather(*(insert(collection, {"_id": f"r{i}", "n": i}) for i in range(30)))
         assert sorted([doc["n"] async for doc in collection.find()]) == list(range(30))
         return sent
 
@@ -63,8 +64,8 @@ def test_concurrent_inserts_share_writes_and_all_land():
 
 
 def test_one_insert_alone_is_written_at_once():
-    async def scenario(collection, sent):
-        await inserts.insert(collection, {"_id": "only"})
+    async def scenario(insert, collection, sent):
+        await insert(collection, {"_id": "only"})
         assert await collection.count_documents({}) == 1
         return sent
 
@@ -72,14 +73,14 @@ def test_one_insert_alone_is_written_at_once():
 
 
 def test_a_duplicate_key_fails_its_own_insert_only():
-    async def scenario(collection, sent):
+    async def scenario(insert, collection, sent):
         await collection.create_index("code", unique=True)
         await collection.insert_one({"_id": "first", "code": "taken"})
         results = await asyncio.gather(
-            inserts.insert(collection, {"_id": "a", "code": "x"}),
-            inserts.insert(collection, {"_id": "b", "code": "taken"}),  # the unique value again
-            inserts.insert(collection, {"_id": "first", "code": "y"}),  # the id again
-            inserts.insert(collection, {"_id": "c", "code": "z"}),
+            insert(collection, {"_id": "a", "code": "x"}),
+            insert(collection, {"_id": "b", "code": "taken"}),  # the unique value again
+            insert(collection, {"_id": "first", "code": "y"}),  # the id again
+            insert(collection, {"_id": "c", "code": "z"}),
             return_exceptions=True,
         )
         assert results[0] is None and results[3] is None
@@ -92,12 +93,12 @@ def test_a_duplicate_key_fails_its_own_insert_only():
 
 
 def test_a_document_the_database_cannot_take_fails_alone():
-    async def scenario(collection, sent):
+    async def scenario(insert, collection, sent):
         results = await asyncio.gather(
-            inserts.insert(collection, {"_id": "a"}),
-            inserts.insert(collection, {"_id": "b"}),
-            inserts.insert(collection, {"_id": "bad", "value": {1, 2}}),  # a set: no BSON for it
-            inserts.insert(collection, {"_id": "c"}),
+            insert(collection, {"_id": "a"}),
+            insert(collection, {"_id": "b"}),
+            insert(collection, {"_id": "bad", "value": {1, 2}}),  # a set: no BSON for it
+            insert(collection, {"_id": "c"}),
             return_exceptions=True,
         )
         assert [type(result) for result in results] == [type(None), type(None), InvalidDocument, type(None)]
@@ -107,17 +108,17 @@ def test_a_document_the_database_cannot_take_fails_alone():
 
 
 def test_a_request_gone_while_waiting_leaves_the_others_written():
-    async def scenario(collection, sent):
-        first = asyncio.ensure_future(inserts.insert(collection, {"_id": "first"}))
+    async def scenario(insert, collection, sent):
+        first = asyncio.ensure_future(insert(collection, {"_id": "first"}))
         await asyncio.sleep(0)  # the first is on its way: the next wait behind it
-        waiting = [asyncio.ensure_future(inserts.insert(collection, {"_id": f"w{i}"})) for i in range(3)]
+        waiting = [asyncio.ensure_future(insert(collection, {"_id": f"w{i}"})) for i in range(3)]
         await asyncio.sleep(0)
         waiting[1].cancel()
         await asyncio.gather(first, waiting[0], waiting[2])
         assert waiting[1].cancelled()
         ids = sorted([doc["_id"] async for doc in collection.find()])
         assert {"first", "w0", "w2"} <= set(ids)  # the cancelled one may be written or not
-        await inserts.insert(collection, {"_id": "later"})  # and the group still writes
+        await insert(collection, {"_id": "later"})  # and the group still writes
         assert await collection.count_documents({"_id": "later"}) == 1
 
     run(scenario, "gone")

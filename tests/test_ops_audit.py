@@ -113,6 +113,54 @@ def test_a_post_is_recorded_without_a_before(client, root_headers, project):
     assert entry["before"]["name"] == "Audited" and entry["after"]["name"] == "Renamed"  # a PATCH keeps its before
 
 
+def record_changes(client, base: str, headers: dict) -> None:
+    """A create, a patch, a batch and a delete of records, each answered 2xx."""
+    made = client.post(f"{base}/records", json={"v": "x"}, headers=headers)
+    assert made.status_code == 201, made.text
+    rid = made.json()["id"]
+    assert client.patch(f"{base}/records/{rid}", json={"v": "y"}, headers=headers).status_code == 200
+    batch = client.post(f"{base}/records/batch", json={"requests": [{"action": "create", "data": {"v": "z"}}]}, headers=headers)
+    assert batch.status_code == 200, batch.text
+    assert client.delete(f"{base}/records/{rid}", headers=headers).status_code == 204
+
+
+def test_records_written_with_the_project_s_api_key_are_its_data_traffic(client, root_headers, project):
+    """audit.skip_api_key: the key's record writes are not recorded (as a service's $database
+    writes are not); the same writes by a user are, and so is what the key does elsewhere."""
+    api = f"/api/projects/{project['id']}"
+    base = f"{api}/models/traffic"
+    assert client.post(f"{api}/models", json={"name": "Traffic", "slug": "traffic", "fields": [{"key": "v", "type": "string"}]},
+                       headers=root_headers).status_code == 201
+    key = {"X-API-Key": client.post(f"{api}/api-key", headers=root_headers).json()["apiKey"]}
+    before = entries(client, root_headers, project=project["id"])["totalItems"]
+    record_changes(client, base, key)
+    assert entries(client, root_headers, project=project["id"])["totalItems"] == before
+    put = client.put(f"{api}/env/FROM_KEY", json={"type": "string", "value": "v"}, headers=key)
+    assert put.status_code in (200, 201), put.text
+    assert newest(client, root_headers, project=project["id"])["actor"] == {"kind": "api_key", "id": project["id"]}
+    before = entries(client, root_headers, project=project["id"])["totalItems"]
+    record_changes(client, base, root_headers)
+    actions = [item["action"] for item in entries(client, root_headers, project=project["id"], perPage=4)["items"]]
+    assert entries(client, root_headers, project=project["id"])["totalItems"] == before + 4
+    assert actions == ["datastore.delete_record", "datastore.batch_records", "datastore.update_record", "datastore.create_record"]
+
+
+def test_an_operator_may_record_the_key_s_record_writes_too(mongo_uri, tmp_path):
+    instance = Instance(mongo_uri, tmp_path, "audit_keys", M3M_AUDIT__SKIP_API_KEY="[]").start()
+    try:
+        http, headers = instance.client, instance.headers
+        project = http.post("/api/projects", json={"name": "Keyed", "slug": "keyed"}, headers=headers).json()
+        api = f"/api/projects/{project['id']}"
+        assert http.post(f"{api}/models", json={"name": "T", "slug": "t", "fields": [{"key": "v", "type": "string"}]},
+                         headers=headers).status_code == 201
+        key = {"X-API-Key": http.post(f"{api}/api-key", headers=headers).json()["apiKey"]}
+        record_changes(http, f"{api}/models/t", key)
+        recorded = entries(http, headers, project=project["id"], action="datastore.")["items"]
+        assert [item["actor"]["kind"] for item in recorded[:4]] == ["api_key"] * 4
+    finally:
+        instance.close()
+
+
 def test_reads_are_not_recorded_and_refusals_neither(client, root_headers, users):
     before = entries(client, root_headers)["totalItems"]
     client.get("/api/users", headers=root_headers)

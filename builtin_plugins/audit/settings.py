@@ -20,6 +20,15 @@ class AuditSettings(Section):
     hide_values: list[str] = ["/env"]
     # Routes not recorded: high-rate data writes that are no admin's change.
     skip: list[str] = ["/api/projects/<pid>/goals/<goal>/increment"]
+    # Routes whose changes made with the project's own API key are not recorded: the project's
+    # data traffic (its records, written from outside as its service writes them with $database,
+    # which is not recorded either); a user's change on the same routes is. Without this a busy
+    # client would push the admins' changes out of the log (max_entries). `[]` records them all.
+    skip_api_key: list[str] = [
+        "/api/projects/<pid>/models/<ref>/records", "/api/projects/<pid>/models/<ref>/records/<rid>",
+        "/api/projects/<pid>/models/<ref>/records/batch", "/api/projects/<pid>/models/<ref>/records/import",
+        "/api/projects/<pid>/models/<ref>/records/<rid>/files/<key>",
+    ]
     # Reads recorded too: they hand out everything (a project's env and files, a whole backup).
     record_reads: list[str] = ["/api/projects/<pid>/export", "/api/backups/<name>"]
     # Routes whose refusals are recorded too (failed sign-ins).

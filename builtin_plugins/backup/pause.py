@@ -57,11 +57,16 @@ class Pause:
         self.answer = self.storage / f".backup-paused-{os.getpid()}"
         self.in_flight = 0
         self.own = 0  # pauses of this server's own backups
+        # Whether `m3m backup` asks for a pause, as the poller (_answer_forever) last read it: a
+        # change reads this flag, not the file. The backup waits for this server's answer, and
+        # the flag is up before the answer is written, so no change starts after the answer.
+        self.asked = False
         self._task: asyncio.Task | None = None
 
     def requested(self) -> bool:
-        if self.own:
-            return True
+        return bool(self.own) or self.asked
+
+    def _asked_by_file(self) -> bool:
         pid = _pid_in(self.file)
         if pid is None:
             return False
@@ -84,7 +89,8 @@ class Pause:
 
     async def _answer_forever(self) -> None:
         while True:
-            if self.file.exists() and self.requested() and self.in_flight == 0:
+            self.asked = self.file.exists() and self._asked_by_file()
+            if self.asked and self.in_flight == 0:
                 if not self.answer.exists():
                     await self._let_go()
                     self._held = AsyncExitStack()

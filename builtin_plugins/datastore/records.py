@@ -16,9 +16,9 @@ from kernel.times import iso, now
 
 from . import fields as types
 from . import files as stored_files
-from . import inserts
 from .fields import FieldError
 from .filter import compile_filter, compile_sort
+from .inserts import Inserts
 
 MAX_EXPAND_DEPTH = 3
 UPDATE_ATTEMPTS = 200  # a PATCH retries its guarded write this often against concurrent ones
@@ -48,8 +48,9 @@ class Records:
     """The records of one project's models. `models(project)` answers {slug: model}; it is read
     afresh for each call, so a model created while a service runs is usable at once."""
 
-    def __init__(self, db, limits, models, notify=None, files=None) -> None:
+    def __init__(self, db, limits, models, notify=None, files=None, inserts: Inserts | None = None) -> None:
         self.db, self.limits, self.models = db, limits, models
+        self.inserts = inserts or Inserts()  # shared by the Records of one Models (inserts.py)
         self.notify = notify  # notify(model, action, record): the server's live events (events.py)
         self.files = files  # async () -> the project storage (files.py), None where there is none (a worker)
 
@@ -136,7 +137,7 @@ class Records:
         stamp = now()
         doc.update(created=stamp, updated=stamp, revision=1)
         try:
-            await inserts.insert(collection(self.db, model), doc)
+            await self.inserts.insert(collection(self.db, model), doc)
         except DuplicateKeyError as exc:
             raise self.not_unique(model, exc) from None
         self.tell(model, "create", public(doc))

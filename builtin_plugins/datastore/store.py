@@ -15,6 +15,7 @@ from kernel.times import iso, now
 from . import fields as types
 from . import files as stored_files
 from .fields import FieldError
+from .inserts import Inserts
 from .records import Records, collection, public
 
 SAMPLE = 1  # ids named in a refused type change
@@ -47,12 +48,14 @@ class Models:
         # cleared by every change of a model below. None in a worker, which reads them on every
         # call: the server changes models, and a worker must never write a record in an old shape.
         self.cache = cache
+        self.inserts = Inserts()  # concurrent inserts into one model share a write (inserts.py)
 
     async def ensure_indexes(self) -> None:
         await self.models.create_index([("projectRef", ASCENDING), ("slug", ASCENDING)], unique=True)
 
     def records(self, project_id: str) -> Records:
-        return Records(self.db, self.limits, lambda: self.by_slug(project_id), self.notify, self.files(project_id) if self.files else None)
+        return Records(self.db, self.limits, lambda: self.by_slug(project_id), self.notify,
+                       self.files(project_id) if self.files else None, self.inserts)
 
     async def by_slug(self, project_id: str) -> dict[str, dict]:
         """{slug: model} of the project; the dicts may be shared (cached): read them, never change them."""
