@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, WriteError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, WriteConcernError, WriteError
 
 MAX_GROUP = 500  # records per write: a burst is written in parts, each answered when it lands
 
@@ -63,11 +63,13 @@ class Group:
             await self.collection.insert_many([doc for doc, _ in group], ordered=False)
         except BulkWriteError as exc:
             refused = {error["index"]: error for error in exc.details.get("writeErrors", ())}
+            concern = exc.details.get("writeConcernErrors") or []  # written, not as safely as asked
+            unsure = WriteConcernError(concern[0].get("errmsg", ""), concern[0].get("code"), concern[0]) if concern else None
             for index, (_, answer) in enumerate(group):
                 error = refused.get(index)
-                settle(answer, None if error is None else as_write_error(error))
+                settle(answer, unsure if error is None else as_write_error(error))
             return
-        except ConnectionFailure as exc:  # the database is away: nobody's record was written
+        except ConnectionFailure as exc:  # the database is away: each fails as its insert_one would
             for _, answer in group:
                 settle(answer, exc)
             return
