@@ -801,8 +801,8 @@ const en = {
   audit: {
     nav: "Audit log",
     title: "Audit log",
-    description: "Every change made through the API: who, when, what and from where.",
-    projectDescription: "Every change made to this project: who, when, what and from where.",
+    description: "Changes made through the API: who, when, what and from where. Records a project's API key writes are its data traffic, not listed.",
+    projectDescription: "Changes made to this project: who, when, what and from where. Records its API key writes are its data traffic, not listed.",
     noAccess: "The audit log is for admins who manage admins",
     filters: "Filter the log",
     actorFilter: "Who",
