@@ -5,6 +5,8 @@ bounded retention."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import time
 
@@ -292,6 +294,8 @@ def test_code_releases_runtime_and_storage_changes_are_recorded(client, root_hea
     assert client.put(f"{api}/pipeline/branches/develop", json={"code": big}, headers=root_headers).status_code == 200
     large = newest(client, root_headers, action="pipeline.save_branch", project=project["id"])
     assert large["request"]["truncated"] is True and len(large["request"]["sha256"]) == 64
+    sent = json.dumps({"code": big}, sort_keys=True)  # what the size and hash are taken of
+    assert large["request"]["size"] == len(sent) and large["request"]["sha256"] == hashlib.sha256(sent.encode()).hexdigest()
 
 
 def test_an_export_is_recorded_though_it_is_a_read(client, root_headers, project):

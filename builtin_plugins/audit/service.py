@@ -98,9 +98,10 @@ class AuditService:
     def clean(self, value, hide_values: bool = False):
         """The value with secrets replaced and anything large kept as its size and hash."""
         value = self._redacted(value, hide_values)
-        text = json.dumps(value, default=str, sort_keys=True)
-        if len(text) > self.settings.max_value_size:
-            return {"truncated": True, "size": len(text), "sha256": hashlib.sha256(text.encode()).hexdigest()}
+        size = len(json.dumps(value, default=str))  # the order of keys changes no length: sorted only to hash
+        if size > self.settings.max_value_size:
+            text = json.dumps(value, default=str, sort_keys=True)
+            return {"truncated": True, "size": size, "sha256": hashlib.sha256(text.encode()).hexdigest()}
         return value
 
     def _redacted(self, value, hide_values: bool):
