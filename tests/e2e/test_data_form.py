@@ -80,7 +80,10 @@ def field(page, key: str):
 def type_json(page, key: str, text: str) -> None:
     """Replace the text of a document/json field's Monaco editor with a paste into its input (Monaco's
     own paste: nothing auto-closed, as when a user pastes)."""
-    field(page, key).get_by_test_id("json-editor").locator(".view-lines").click()
+    editor = f'[data-testid="record-form"] [data-field="{key}"] [data-testid="json-editor"]'
+    page.locator(editor).locator(".view-lines").click()
+    # The editor's input takes the focus a moment after the click: a paste before it goes nowhere.
+    page.wait_for_function("editor => document.querySelector(editor).contains(document.activeElement)", arg=editor)
     page.keyboard.press("Control+a")
     page.evaluate(
         "(text) => { const data = new DataTransfer(); data.setData('text/plain', text);"
