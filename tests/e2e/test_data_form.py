@@ -82,12 +82,13 @@ def type_json(page, key: str, text: str) -> None:
     own paste: nothing auto-closed, as when a user pastes)."""
     editor = f'[data-testid="record-form"] [data-field="{key}"] [data-testid="json-editor"]'
     page.locator(editor).locator(".view-lines").click()
-    # The editor's input takes the focus a moment after the click: a paste before it goes nowhere.
+    # The editor's input takes the focus a moment after the click (on a busy machine, after the
+    # test's next step): the keys and the paste go to that input once it has it, not elsewhere.
     page.wait_for_function("editor => document.querySelector(editor).contains(document.activeElement)", arg=editor)
     page.keyboard.press("Control+a")
-    page.evaluate(
-        "(text) => { const data = new DataTransfer(); data.setData('text/plain', text);"
-        " document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true})); }",
+    page.locator(editor).evaluate(
+        "(host, text) => { const data = new DataTransfer(); data.setData('text/plain', text);"
+        " host.querySelector('textarea').dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true})); }",
         text,
     )
     assert json_text(page, key) == text
