@@ -68,7 +68,7 @@ def httpx_sync_loop(url: str, n: int) -> float:
 
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="m3m-bench-http-"))
-    bench = Bench(workdir)
+    bench = Bench(workdir, {"M3M_HTTP__ALLOWED": '["127.0.0.0/8"]'})  # the endpoint is on loopback, denied by default
     m3m("new-admin", EMAIL, PASSWORD, env=bench.env)
     results: dict = {"machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}", "n": N}
     port = free_port()

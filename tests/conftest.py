@@ -144,7 +144,8 @@ def server(mongo_uri, tmp_path_factory):
     """The shared server for API tests; its first user (made with the CLI) is root."""
     workdir = tmp_path_factory.mktemp("server")
     # Sleep when idle after 3 s, for the services that opt in (the UI's test of it); others never sleep.
-    env = server_env(workdir / "storage", free_port(), mongo_uri, M3M_RUNTIME__SLEEP_AFTER="3s")
+    # Services may reach loopback, where the tests' local HTTP and SMTP servers listen (denied by default).
+    env = server_env(workdir / "storage", free_port(), mongo_uri, M3M_RUNTIME__SLEEP_AFTER="3s", M3M_HTTP__ALLOWED='["127.0.0.0/8"]')
     result = run_m3m("new-admin", ROOT_EMAIL, ROOT_PASSWORD, "--name", "Root", env=env, cwd=workdir)
     assert result.returncode == 0, result.stderr
     assert "created root" in result.stdout

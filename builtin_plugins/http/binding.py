@@ -12,6 +12,7 @@ from builtin_plugins.storage.service import Files, project_dir
 from kernel.errors import Refused
 
 from .client import Buffer, send, shared_client
+from .guard import Guard
 from .options import plan
 
 
@@ -35,6 +36,7 @@ class InFlight:
 
 def binding(ctx) -> Binding:
     settings = ctx.settings.http
+    guard = Guard.of(ctx.settings, ctx.db.uri)
     files = Files(project_dir(ctx.settings.storage.path, ctx.project["id"]), ctx.settings.files)
 
     async def checked(client, options):
@@ -53,7 +55,7 @@ def binding(ctx) -> Binding:
             return await download_now(url, path, options)
 
     async def request_now(options) -> dict:
-        client = shared_client(settings)
+        client = shared_client(settings, guard)
         planned = await checked(client, options)
         buffer = Buffer()
         try:
@@ -72,7 +74,7 @@ def binding(ctx) -> Binding:
     async def download_now(url, path, options=None) -> dict:
         options = dict(options) if isinstance(options, dict) else {}
         options.update(url=url, responseType="bytes")
-        client = shared_client(settings)
+        client = shared_client(settings, guard)
         planned = await checked(client, options)
         upload = await asyncio.to_thread(files.upload, path, True)
         sink = StorageSink(upload)

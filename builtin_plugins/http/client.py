@@ -12,7 +12,7 @@ import httpx
 
 from kernel.errors import Refused
 
-from .guard import GuardedBackend, networks
+from .guard import Guard, GuardedBackend
 
 CHUNK = 64 * 1024
 _client: httpx.AsyncClient | None = None
@@ -20,9 +20,9 @@ _client: httpx.AsyncClient | None = None
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport (its request and error mapping) over a pool whose every connection is
-    made by the deny-list's backend: httpx has no public way to give a transport a backend."""
+    made by the guard's backend: httpx has no public way to give a transport a backend."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, guard: Guard) -> None:
         super().__init__(http2=settings.http2, trust_env=False)
         context = httpx.create_ssl_context(trust_env=False)
         if settings.ca_file:
@@ -30,17 +30,18 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=context, http1=True, http2=settings.http2,
             max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0,
-            network_backend=GuardedBackend(networks(settings.denied)),
+            network_backend=GuardedBackend(guard),
         )
 
 
-def shared_client(settings) -> httpx.AsyncClient:
+def shared_client(settings, guard: Guard) -> httpx.AsyncClient:
     """Made on first use, in the worker (not in the fork server its process came from). No
-    proxies from the environment: a proxy would make every connection one the guard never sees."""
+    proxies from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY): a proxy would make every
+    connection one the guard never sees, so neither the client nor its transport trusts them."""
     global _client
     if _client is None:
         _client = httpx.AsyncClient(
-            transport=GuardedTransport(settings), trust_env=False, max_redirects=settings.max_redirects,
+            transport=GuardedTransport(settings, guard), trust_env=False, max_redirects=settings.max_redirects,
             headers={"User-Agent": "m3m-http"},
         )
     return _client

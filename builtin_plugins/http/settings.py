@@ -1,12 +1,11 @@
-"""The [http] section: how long, how large and where $http may go."""
+"""The [http] section: how long, how large and where $http may go (and $smtp to a server a project
+names: guard.py)."""
 
 from pydantic import Field, field_validator
 
 from kernel.settings import Duration, Int, Section, Size
 
-# Link-local addresses, where clouds serve instance metadata and credentials (169.254.169.254 on
-# AWS, GCP, Azure and most others; fd00:ec2::254 on AWS over IPv6; 100.100.100.200 on Alibaba).
-DEFAULT_DENIED = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32"]
+from .addresses import DEFAULT_DENIED
 
 
 class HttpSettings(Section):
@@ -17,7 +16,17 @@ class HttpSettings(Section):
     max_redirects: Int = Field(10, ge=0, le=50)
     http2: bool = True  # offer HTTP/2 to https servers (ALPN); HTTP/1.1 otherwise
     ca_file: str = ""  # a PEM file of more certificate authorities to trust (an internal CA), besides the system's
-    denied: list[str] = Field(default_factory=lambda: list(DEFAULT_DENIED))  # address ranges never connected to
+    # Address ranges services never connect to: everything that is not the public internet (loopback,
+    # private, link-local, CGNAT, multicast, reserved, cloud metadata: addresses.DEFAULT_DENIED).
+    denied: list[str] = Field(default_factory=lambda: list(DEFAULT_DENIED))
+    # Exceptions: ranges services may reach although a wider denied range holds them, e.g.
+    # ["10.1.2.0/24"] for an internal API (the most specific range of the two lists decides).
+    allowed: list[str] = []
+    # m3m's own listening port and its database's stay closed to services whatever the ranges say;
+    # these open them on purpose (with their addresses allowed too), e.g. for a service that calls
+    # another project's /bot- routes through m3m itself.
+    allow_m3m: bool = False
+    allow_database: bool = False
 
     @field_validator("ca_file")
     @classmethod
@@ -28,7 +37,7 @@ class HttpSettings(Section):
             raise ValueError(f"{value} is not a readable file")
         return value
 
-    @field_validator("denied")
+    @field_validator("denied", "allowed")
     @classmethod
     def _ranges(cls, value: list[str]) -> list[str]:
         import ipaddress

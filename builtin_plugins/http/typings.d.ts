@@ -47,8 +47,9 @@ interface HttpOptions {
  * Outgoing HTTP(S) from the service, on one client shared by the worker (connections are reused;
  * HTTP/2 with servers that offer it). Every call returns a Promise that rejects with an Error whose
  * `code` says what failed: `timeout`, `dns`, `refused` (nothing listens), `tls`, `too_large` (the
- * body passed http.max_response), `denied` (the address is in http.denied: checked after DNS and on
- * every redirect), `redirects`, `network`; a bad option rejects with `validation_failed` and `fields`.
+ * body passed http.max_response), `denied` (not the public internet: loopback, private, link-local,
+ * metadata... unless http.allowed opens it; never m3m itself nor its database; checked after DNS and
+ * on every redirect), `redirects`, `network`; a bad option rejects with `validation_failed` and `fields`.
  * A 4xx or 5xx answer is no rejection: check `ok` or `status`.
  */
 declare const $http: {
