@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from builtin_plugins.smtp.config import resolve
+from builtin_plugins.smtp.config import NO_CREDENTIALS, resolve
 import httpx
 
 from conftest import ROOT_EMAIL, ROOT_PASSWORD, Server, free_port, login, server_env
@@ -201,8 +201,9 @@ def test_the_project_variables_override_the_settings_one_by_one():
     config = resolve(server, {})
     assert (config.host, config.port, config.starttls, config.sender) == ("mail.internal", 587, True, "m3m@corp.test")
     config = resolve(server, {"SMTP_HOST": "smtp.project.test", "SMTP_PORT": 2525, "SMTP_STARTTLS": "false", "SMTP_FROM": "p@x.test"})
-    assert (config.host, config.port, config.starttls, config.username, config.sender) == ("smtp.project.test", 2525, False, "ops", "p@x.test")
-    assert config.source["host"] == "SMTP_HOST" and config.source["username"] == "smtp settings"
+    # another server: the settings' login is not sent to it (tests/security/test_smtp_credentials.py)
+    assert (config.host, config.port, config.starttls, config.username, config.sender) == ("smtp.project.test", 2525, False, "", "p@x.test")
+    assert config.source["host"] == "SMTP_HOST" and config.source["username"] == NO_CREDENTIALS
     assert resolve(settings(tls=True), {}).port == 465 and resolve(settings(starttls=False), {}).port == 25
     assert resolve(server, {"SMTP_TLS": True}).port == 465
     with pytest.raises(Refused, match="SMTP_PORT"):

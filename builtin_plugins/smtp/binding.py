@@ -1,6 +1,10 @@
 """Host side of $smtp: `send(options)` builds the message (message.py), sends it with aiosmtplib
 over a connection of its own, and answers {messageId, accepted, rejected}. Failures reject with a
-code: smtp_not_configured, dns, refused, timeout, tls, smtp_auth, smtp_rejected, smtp."""
+code: smtp_not_configured, dns, refused, timeout, tls, smtp_auth, smtp_rejected, smtp, denied.
+
+A server the project's variables name (another host or port than the settings') is connected to
+through $http's guard: the same ranges (http.denied, http.allowed) and never m3m's own port or its
+database's. The operator's server in the settings is the operator's choice and is not checked."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import ssl
 import aiosmtplib
 
 from builtin_plugins.env.service import EnvService
+from builtin_plugins.http.guard import Guard
 from builtin_plugins.runtime.sdk import Binding
 from builtin_plugins.storage.service import Files, project_dir
 from kernel.errors import Refused
@@ -23,6 +28,7 @@ async def binding(ctx) -> Binding:
     variables = await EnvService(ctx.db).values(ctx.project["id"])
     smtp_variables = {name: variables.get(name) for name in VARIABLES.values()}
     files = Files(project_dir(ctx.settings.storage.path, ctx.project["id"]), ctx.settings.files)
+    guard = Guard.of(ctx.settings, ctx.db.uri, field=VARIABLES["host"])
 
     sending = [0]  # mails under way: the service must not be put to sleep meanwhile (docs/runtime/sleep.md)
 
@@ -43,11 +49,14 @@ async def binding(ctx) -> Binding:
         if len(data) > config.max_message:
             raise Refused(413, f"the message is {len(data)} bytes, more than {config.max_message} (smtp.max_message)", code="too_large")
         where = f"{config.host}:{config.port}"
+        sock = None
         try:
+            if config.project_destination:  # connected here, to the addresses the guard checked; the transport owns it
+                sock = await guard.connect(config.host, config.port, config.timeout)
             errors, _ = await aiosmtplib.send(
-                data, sender=sender, recipients=recipients, hostname=config.host, port=config.port,
+                data, sender=sender, recipients=recipients, hostname=config.host, port=None if sock else config.port, sock=sock,
                 username=config.username or None, password=config.password or None,
-                use_tls=config.tls, start_tls=False if config.tls else config.starttls, timeout=config.timeout,
+                use_tls=config.tls, start_tls=config.starttls, timeout=config.timeout,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = ", ".join(f"{error.recipient} ({error.code} {error.message})" for error in exc.recipients)

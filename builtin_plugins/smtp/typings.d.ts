@@ -6,9 +6,11 @@ type SmtpAttachment =
 /**
  * Sending mail, through the server of the `[smtp]` settings or the project's own variables
  * (`SMTP_HOST`, `SMTP_PORT`, `SMTP_USERNAME`, `SMTP_PASSWORD`, `SMTP_STARTTLS`, `SMTP_TLS`,
- * `SMTP_FROM`, read when the service starts). A failure rejects with an Error whose `code` says
- * which: `smtp_not_configured`, `validation_failed` (with `fields`: a bad address, a line break in
- * the subject...), `dns`, `refused`, `timeout`, `tls`, `smtp_auth`, `smtp_rejected` (every
+ * `SMTP_FROM`, read when the service starts; a project that names its own host, port or TLS sends
+ * its own SMTP_USERNAME/SMTP_PASSWORD, never the server's). A failure rejects with an Error whose
+ * `code` says which: `smtp_not_configured`, `validation_failed` (with `fields`: a bad address, a
+ * line break in the subject...), `dns`, `refused`, `denied` (the project's server is at an address
+ * services may not reach, as for $http), `timeout`, `tls`, `smtp_auth`, `smtp_rejected` (every
  * recipient refused), `smtp` (another answer of the server), `too_large` (smtp.max_message).
  */
 declare const $smtp: {
