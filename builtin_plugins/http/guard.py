@@ -27,7 +27,8 @@ from kernel.errors import Refused
 
 from .addresses import DEFAULT_DENIED, Address, Ranges, address_of, reached, this_machine
 
-# RFC 6761 6.3: localhost and every name under it are the loopback addresses, whatever DNS says.
+# RFC 6761 6.3: localhost and every name under it are the loopback addresses, whatever DNS says:
+# those this machine gives "localhost", else these.
 LOOPBACK = [(socket.AF_INET, ("127.0.0.1", 0)), (socket.AF_INET6, ("::1", 0, 0, 0))]
 Resolved = list[tuple[int, tuple]]  # (family, socket address) as getaddrinfo gives them
 
@@ -81,7 +82,11 @@ class Guard:
         if literal is not None:  # a literal is refused before any resolving: fe80::1%eth9 need not exist
             self.check(host, literal, str(literal), port)
             await self.check_protected(host, port, [(literal, 0)], timeout)
-        found = await resolved(name, port, timeout, self.field)
+            found = numeric(name, port)  # with its zone's interface, no DNS
+            if found is None:
+                raise Refused(502, f"cannot resolve {host}: no such interface", code="dns", field=self.field)
+        else:
+            found = await resolved(name, port, timeout, self.field)
         addresses = [(address_of(address[0]), address[3] if family == socket.AF_INET6 else 0) for family, address in found]
         for (address, _), (_, where) in zip(addresses, found):
             self.check(host, address, where[0], port)
@@ -152,15 +157,18 @@ async def database_nodes(uri: str) -> list[tuple[str, int]]:
 
 
 async def resolved(name: str, port: int, timeout: float | None, field: str | None) -> Resolved:
-    if is_localhost(name):
-        return [(family, (address[0], port, *address[2:])) for family, address in LOOPBACK]
+    """getaddrinfo's addresses of `name`, each once; a name under localhost (m3m.localhost) is
+    what this machine calls localhost, whatever DNS would say."""
+    local = is_localhost(name)
     loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(timeout):
-            found = await loop.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+            found = await loop.getaddrinfo("localhost" if local else name, port, type=socket.SOCK_STREAM)
     except TimeoutError:
         raise Refused(504, f"resolving {name} took too long", code="timeout") from None
     except (socket.gaierror, UnicodeError) as exc:
+        if local:
+            return [(family, (address[0], port, *address[2:])) for family, address in LOOPBACK]
         raise Refused(502, f"cannot resolve {name}: {exc.args[-1] if exc.args else exc}", code="dns", field=field) from None
     return list(dict.fromkeys((family, address) for family, _, _, _, address in found))
 
@@ -179,11 +187,17 @@ def host_name(host: str | bytes) -> str:
 def literal_of(name: str) -> Address | None:
     """The address a numeric host stands for, in every spelling the resolver takes (2130706433,
     0x7f.1, 017700000001, 127.1, fe80::1%eth0), without asking DNS; None for a name."""
+    found = numeric(name.split("%", 1)[0], 0)
+    return address_of(found[0][1][0]) if found else None
+
+
+def numeric(name: str, port: int) -> Resolved | None:
+    """getaddrinfo of a numeric host (no DNS, so no thread needed); None when it is not one."""
     try:
-        found = socket.getaddrinfo(name.split("%", 1)[0], None, flags=socket.AI_NUMERICHOST)
+        found = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
     except (socket.gaierror, UnicodeError, ValueError):
         return None
-    return address_of(found[0][4][0])
+    return [(family, address) for family, _, _, _, address in found]
 
 
 def is_localhost(name: str) -> bool:
