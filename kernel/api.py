@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -271,3 +273,15 @@ def object_id(value: str, what: str) -> ObjectId:
         return ObjectId(value)
     except (InvalidId, TypeError):
         raise Refused(404, f"{what} not found") from None
+
+
+UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def disposition(name: str, inline: bool = False) -> str:
+    """The Content-Disposition of a download named `name`, whatever the name holds (RFC 6266):
+    `filename` keeps only ASCII letters, digits and `._-` (the rest, quotes, `;`, CR/LF and
+    path separators included, become `_`), and `filename*` carries the whole name percent-encoded
+    in UTF-8. No name can end the header, add another, or pass a path to the browser."""
+    plain = UNSAFE_IN_FILENAME.sub("_", name).strip("._") or "download"
+    return f"{'inline' if inline else 'attachment'}; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -224,7 +224,8 @@ def test_download_is_the_whole_log_as_a_text_attachment(client, service):
     response = client.get(service.api("/runtime/logs/download"), headers=service.headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    assert response.headers["content-disposition"] == f'attachment; filename="{service.project["slug"]}.log"'
+    slug = service.project["slug"]
+    assert response.headers["content-disposition"] == f"attachment; filename=\"{slug}.log\"; filename*=UTF-8''{slug}.log"
     assert response.text.endswith("\n")
     assert response.text.splitlines() == service.logs()
     assert len(response.text.splitlines()) > 3000

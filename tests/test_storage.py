@@ -137,7 +137,7 @@ def test_upload_several_files_download_with_type_length_name_and_ranges(store):
     assert response.content == png
     assert response.headers["content-type"] == "image/png"
     assert int(response.headers["content-length"]) == len(png)
-    assert response.headers["content-disposition"] == "attachment; filename*=UTF-8''pic.png"
+    assert response.headers["content-disposition"] == "attachment; filename=\"pic.png\"; filename*=UTF-8''pic.png"
     assert response.headers["x-content-type-options"] == "nosniff" and "sandbox" in response.headers["content-security-policy"]
     part = store.get("in/a.txt", headers={"Range": "bytes=1-3"})
     assert part.status_code == 206 and part.content == b"lph" and part.headers["content-range"] == "bytes 1-3/5"

@@ -13,7 +13,8 @@ from .archive import make_backup
 from .pause import Pause
 
 log = logging.getLogger("m3m.backup")
-NAME = re.compile(r"^m3m-\d{8}-\d{6}-\d{6}\.tar\.gz$")
+# ASCII digits only, the whole name (fullmatch: "$" alone would let a trailing newline in).
+NAME = re.compile(r"m3m-[0-9]{8}-[0-9]{6}-[0-9]{6}\.tar\.gz")
 
 
 def backups_dir(settings) -> Path:
@@ -75,7 +76,7 @@ class Backups:
         entries = []
         for sidecar in self.folder.glob("m3m-*.tar.gz.json"):
             archive = sidecar.with_suffix("")
-            if NAME.match(archive.name) and archive.is_file():
+            if NAME.fullmatch(archive.name) and archive.is_file():
                 try:
                     entries.append(json.loads(sidecar.read_text()))
                 except ValueError:
@@ -84,7 +85,7 @@ class Backups:
 
     def path_of(self, name: str) -> Path | None:
         path = self.folder / name
-        return path if NAME.match(name) and path.is_file() else None
+        return path if NAME.fullmatch(name) and path.is_file() else None
 
     def delete(self, name: str) -> bool:
         path = self.path_of(name)

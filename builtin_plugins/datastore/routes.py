@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, Response, jsonify, request
 from quart_schema import document_querystring, tag
 
-from kernel.api import Answer, accepts, allow_body, answers, body, load_model, read_json
+from kernel.api import Answer, accepts, allow_body, answers, body, disposition, load_model, read_json
 from kernel.cache import ShortCache
 from kernel.errors import Refused
 from kernel.plugins import app_service, await_me_maybe
@@ -329,7 +329,7 @@ async def export_records(pid: str, ref: str):
         raise Refused(400, "format: json or csv", fields={"format": "json or csv"})
     text, content_type = await bulk.export(models().records(project["id"]), model, fmt)
     response = Response(text, content_type=content_type)  # (mimetype= would add a second charset)
-    response.headers["Content-Disposition"] = f'attachment; filename="{model["slug"]}.{fmt}"'
+    response.headers["Content-Disposition"] = disposition(f"{model['slug']}.{fmt}")
     return response
 
 
@@ -416,6 +416,6 @@ async def download_file(pid: str, ref: str, rid: str, key: str, name: str):
     mime = stored_files.mime_of(name)
     response = Response(await stored_files.read(storage, model, doc["_id"], name), mimetype=mime)
     inline = mime.startswith("image/") and mime != "image/svg+xml"
-    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
+    response.headers["Content-Disposition"] = disposition(name, inline=inline)
     response.headers.update(FILE_HEADERS)
     return response

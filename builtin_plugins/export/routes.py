@@ -11,7 +11,7 @@ from pydantic import BaseModel, StringConstraints
 from quart import Blueprint, Response, current_app, request
 from quart_schema import document_querystring, tag
 
-from kernel.api import Answer, accepts, allow_body, answers
+from kernel.api import Answer, accepts, allow_body, answers, disposition
 from kernel.errors import Refused, forbidden, invalid
 from kernel.security import require_user
 from kernel.tenancy import require_project, resolve_project
@@ -51,7 +51,7 @@ async def export(pid: str):
             path.unlink(missing_ok=True)
 
     response = Response(chunks(), mimetype="application/gzip")
-    response.headers["Content-Disposition"] = f'attachment; filename="{project["slug"]}.m3m-project.tar.gz"'
+    response.headers["Content-Disposition"] = disposition(f"{project['slug']}.m3m-project.tar.gz")
     return response
 
 

@@ -29,6 +29,7 @@ from bson import ObjectId
 from bson.codec_options import CodecOptions
 from pymongo.errors import DuplicateKeyError
 
+from builtin_plugins.storage.paths import segments
 from kernel.errors import Refused
 from kernel.plugins import await_me_maybe, hook_results, own_version
 from kernel.times import iso, now
@@ -137,8 +138,12 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def _safe(relative: str) -> bool:
-    parts = relative.split("/")
-    return len(parts) >= 2 and not relative.startswith("/") and ".." not in parts and "" not in parts
+    """A folder's name and a path in it, by the storage's path rules (look-alikes included), with
+    no segment dropped on the way (`a//b`, `a/./b`)."""
+    try:
+        return len(parts := segments(relative)) >= 2 and len(parts) == len(relative.split("/"))
+    except Refused:
+        return False
 
 
 def read_archive(path: Path) -> tuple[dict, dict[str, list[dict]], dict[str, bytes]]:

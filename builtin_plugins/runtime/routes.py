@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StrictBool, StringConstraints
 from quart import Blueprint, Response, current_app, request
 from quart_schema import document_querystring, tag
 
-from kernel.api import Answer, Schema, accepts, answers, body
+from kernel.api import Answer, Schema, accepts, answers, body, disposition
 from kernel.errors import Refused, envelope, invalid
 from kernel.plugins import app_service
 from kernel.tenancy import require_project, resolve_project
@@ -173,7 +173,7 @@ async def download_logs(pid: str):
     response = Response(
         runtime().logs.chunks(project["id"]),
         mimetype="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="{project["slug"]}.log"'},
+        headers={"Content-Disposition": disposition(f"{project['slug']}.log")},
     )
     response.timeout = None
     return response

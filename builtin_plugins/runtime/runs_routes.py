@@ -8,7 +8,7 @@ from typing import Literal
 from quart import Blueprint, Response
 from quart_schema import document_querystring, tag
 
-from kernel.api import Answer, PageQuery, answers, page_of, page_params
+from kernel.api import Answer, PageQuery, answers, disposition, page_of, page_params
 from kernel.errors import Refused
 from kernel.tenancy import require_project
 
@@ -82,7 +82,7 @@ async def download_run_logs(pid: str, run: str):
     response = Response(
         runtime().logs.chunks(project["id"], run=run_id),
         mimetype="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="{project["slug"]}-run-{run_id}.log"'},
+        headers={"Content-Disposition": disposition(f"{project['slug']}-run-{run_id}.log")},
     )
     response.timeout = None
     return response

@@ -53,7 +53,24 @@ def segments(path, field: str = "path") -> tuple[str, ...]:
 
     Refused: NUL and control characters, backslashes, absolute paths, drive letters, `..`,
     percent-encoded or double-encoded forms of any of these, names made only of dots or spaces,
-    a segment over 255 bytes, a path over 4096. Empty segments and `.` are dropped."""
+    a segment over 255 bytes, a path over 4096; and a path whose compatibility form (NFKC) would
+    be refused or has other segments: look-alikes of `.`, `/` and `\\` (fullwidth `．．`, the
+    leaders U+2024 and U+2025, fullwidth solidi) become the real ones when another tool, a file
+    system or a user's download normalises the name. Empty segments and `.` are dropped."""
+    parts = _checked(path, field)
+    folded = unicodedata.normalize("NFKC", path)
+    if folded != unicodedata.normalize("NFC", path):
+        shown = repr(folded[:100])
+        try:
+            changed = len(_checked(folded, field)) != len(parts)
+        except Refused as exc:
+            raise refuse(f"look-alike characters: as {shown} (NFKC) it is refused: {exc.fields[field]}", field) from None
+        if changed:  # a look-alike of "." (a segment dropped) or of "/" (one more)
+            raise refuse(f"look-alike characters: as {shown} (NFKC) it names other folders", field)
+    return parts
+
+
+def _checked(path, field: str) -> tuple[str, ...]:
     if not isinstance(path, str):
         raise refuse("must be a string", field)
     if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:

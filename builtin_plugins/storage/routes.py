@@ -6,7 +6,7 @@ import asyncio
 import os
 import re
 from typing import Annotated, Literal
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from pydantic import BaseModel, Field, StringConstraints
 from python_multipart.exceptions import MultipartParseError
@@ -16,7 +16,7 @@ from quart.wrappers.response import ResponseBody
 from quart_schema import document_querystring, hide, tag
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
-from kernel.api import Answer, Schema, accepts, allow_body, answers, body, page_params
+from kernel.api import Answer, Schema, accepts, allow_body, answers, body, disposition, page_params
 from kernel.errors import Refused, invalid
 from kernel.plugins import app_service
 from kernel.tenancy import require_project
@@ -275,10 +275,9 @@ async def file_response(files: Files, path: str, attachment: bool) -> Response:
     info = await run(os.fstat, handle.fileno())
     head = await run(handle.read, mime.HEAD_BYTES)
     kind = mime.of_file(parts[-1], head)
-    disposition = "attachment" if attachment or kind in mime.ACTIVE else "inline"
     headers = {
         **FILE_HEADERS,
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(parts[-1])}",
+        "Content-Disposition": disposition(parts[-1], inline=not attachment and kind not in mime.ACTIVE),
         "Cache-Control": "private, no-cache",
     }
     response = Response(OpenFileBody(handle, info.st_size), headers=headers, content_type=kind)
