@@ -536,7 +536,7 @@ def test_export_and_import(store):
     assert [r["title"] for r in as_json.json()] == ["one, \"quoted\"", "two"]
     as_csv = store.client.get(f"{store.base}/rows/records/export", params={"format": "csv"}, headers=store.headers)
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
-    assert as_csv.text.splitlines()[0] == "id,created,updated,title,n,ok,tags,meta"
+    assert as_csv.text.splitlines()[0] == '"id","created","updated","title","n","ok","tags","meta"'
     # Both come back in through the import, with the same values.
     url = f"{store.base}/rows/records/import"
     again = store.client.post(url, params={"format": "csv"}, content=as_csv.text.encode(), headers=store.headers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 from kernel.errors import Refused
 
@@ -16,6 +17,12 @@ from . import fields as types
 from .records import Records, collection, public
 
 ACTIONS = ("create", "update", "delete")
+# A spreadsheet takes a cell beginning with one of these as a formula (OWASP, "CSV Injection"): a
+# text cell that does is written with a single quote before it, which the spreadsheet shows as
+# text and hides. A text beginning with a quote gets one more, so that the import takes exactly
+# one away and every exported text comes back as it was (docs/datastore.md "Export and import").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+ESCAPED_START = (*FORMULA_START, "'")
 
 
 def row_problems(index: int, exc: Refused) -> dict:
@@ -89,13 +96,14 @@ async def undo(records: Records, model: dict, done: list) -> None:
 
 
 async def export(records: Records, model: dict, fmt: str):
-    """All the model's records: a JSON array, or CSV (lists and documents as JSON in their cell)."""
+    """All the model's records: a JSON array (the exact values), or CSV (lists and documents as
+    JSON in their cell, every cell quoted, text that a spreadsheet would run escaped)."""
     docs = [public(doc) async for doc in collection(records.db, model).find({}).sort([("created", 1), ("_id", 1)])]
     if fmt == "json":
         return json.dumps(docs, ensure_ascii=False), "application/json"
     columns = ["id", "created", "updated", *(field["key"] for field in model["fields"])]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # a separator in a cell never starts a new one
     writer.writerow(columns)
     for doc in docs:
         writer.writerow([cell(doc.get(key)) for key in columns])
@@ -107,14 +115,22 @@ def cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return str(value)  # a number (-5, -1.5e-07) is no formula: a spreadsheet reads it as the number
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+    return "'" + text if text.startswith(ESCAPED_START) else text
+
+
+def unescaped(text: str) -> str:
+    """A CSV cell as `cell` escaped it: one leading quote before a formula character or another
+    quote is taken away; any other text is kept as it is."""
+    return text[1:] if text[:1] == "'" and text[1:2] and text[1:2] in ESCAPED_START else text
 
 
 def rows_of(text: str, fmt: str, model: dict, limit: int) -> list:
     """The rows of an import as JSON objects; CSV cells are read by the field's type (empty is
-    null; numbers, true/false and JSON where the field takes them; system columns are ignored)."""
+    null; numbers, true/false and JSON where the field takes them; system columns are ignored),
+    after the export's escape is taken away (`'=x` is `=x`, `''x` is `'x`)."""
     if fmt == "json":
         try:
             rows = json.loads(text)
@@ -129,7 +145,8 @@ def rows_of(text: str, fmt: str, model: dict, limit: int) -> list:
             reader = list(csv.DictReader(io.StringIO(text)))
         except csv.Error as exc:
             raise Refused(400, f"the CSV is malformed: {exc}", code="malformed_csv") from None
-        rows = [{key: from_cell(by_key.get(key), value) for key, value in row.items() if key not in types.SYSTEM and key is not None} for row in reader]
+        rows = [{key: from_cell(by_key.get(key), unescaped(value) if isinstance(value, str) else value)
+                 for key, value in row.items() if key not in types.SYSTEM and key is not None} for row in reader]
     if len(rows) > limit:
         raise Refused(413, f"an import has at most {limit} rows (datastore.max_import)")
     return rows
