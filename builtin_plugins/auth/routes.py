@@ -179,7 +179,7 @@ async def login(data: LoginIn):
     if doc is None:
         await throttle().failed(email, address)
         raise Refused(401, "wrong email or password", code="invalid_credentials")
-    await throttle().succeeded(email)
+    await throttle().succeeded(email, address)
     if doc.get("blocked"):
         raise Refused(403, "this user is blocked", code="user_blocked")
     return {"token": users().issue_token(doc), "user": (await present(doc))[0]}

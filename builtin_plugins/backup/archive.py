@@ -6,7 +6,8 @@
     manifest.json                 format, m3m version, time, database, counts and sha256 of each part
 
 Every collection and every file is taken, whichever plugin made it, so a new plugin's data is
-in the backup without a change here. Synchronous code (PyMongo's blocking client, tarfile): the
+in the backup without a change here; except the collections plugins declare transient
+(m3m_transient_collections: failed sign-ins...), which a backup leaves out and a restore skips. Synchronous code (PyMongo's blocking client, tarfile): the
 CLI runs it directly, the server in a thread.
 """
 
@@ -77,8 +78,9 @@ class _Hashing:
         return data
 
 
-def make_backup(uri: str, database: str, storage: Path, out: Path, exclude: list[str]) -> dict:
-    """Write the archive to `out` (through `out.partial`, renamed when whole); returns the manifest."""
+def make_backup(uri: str, database: str, storage: Path, out: Path, exclude: list[str], transient=frozenset()) -> dict:
+    """Write the archive to `out` (through `out.partial`, renamed when whole), without the
+    `transient` collections; returns the manifest."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
@@ -90,7 +92,7 @@ def make_backup(uri: str, database: str, storage: Path, out: Path, exclude: list
                 tarfile.open(partial, "w:gz", compresslevel=6) as tar:
             db = client[database]
             for name in sorted(db.list_collection_names()):
-                if name.startswith("system."):
+                if name.startswith("system.") or name in transient:
                     continue
                 manifest["collections"][name] = _dump_collection(db[name], Path(scratch), tar)
             total = 0
@@ -221,23 +223,26 @@ def _bson_documents(handle):
         yield header + rest
 
 
-def instance_contents(uri: str, database: str, storage: Path, exclude: list[str]) -> tuple[list[str], list[str]]:
-    """The collections holding documents and the files (other than a fresh server's) there."""
+def instance_contents(uri: str, database: str, storage: Path, exclude: list[str], transient=frozenset()) -> tuple[list[str], list[str]]:
+    """The collections holding documents (other than transient ones) and the files (other than a
+    fresh server's) there."""
     with MongoClient(uri) as client:
         db = client[database]
         full = [name for name in db.list_collection_names() if not name.startswith("system.")
-                and db[name].find_one({}, {"_id": 1}) is not None]
+                and name not in transient and db[name].find_one({}, {"_id": 1}) is not None]
     files = [relative for relative, _ in storage_files(Path(storage), exclude) if relative not in FRESH_FILES]
     return full, files
 
 
-def restore(uri: str, database: str, storage: Path, archive: Path, exclude: list[str], force: bool = False) -> dict:
+def restore(uri: str, database: str, storage: Path, archive: Path, exclude: list[str], force: bool = False,
+            transient=frozenset()) -> dict:
     """Restore the archive into this instance: refused if it holds data, unless `force` (then
-    the database and the storage tree are emptied first). Checked whole before anything changes."""
+    the database and the storage tree are emptied first). Checked whole before anything changes.
+    The `transient` collections are not brought back (a backup of an older m3m may hold them)."""
     manifest = read_manifest(archive)
     verify(archive, manifest)
     storage = Path(storage)
-    full, files = instance_contents(uri, database, storage, exclude)
+    full, files = instance_contents(uri, database, storage, exclude, transient)
     if (full or files) and not force:
         what = ", ".join(filter(None, [f"{len(full)} collections with documents" if full else "",
                                        f"{len(files)} files" if files else ""]))
@@ -253,6 +258,8 @@ def restore(uri: str, database: str, storage: Path, archive: Path, exclude: list
         with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
                 name = member.name
+                if _collection_of(name) in transient:
+                    continue
                 if name.startswith("db/") and name.endswith(".bson"):
                     if name[3:-5] not in db.list_collection_names():  # an empty one is kept too
                         db.create_collection(name[3:-5])
@@ -262,6 +269,14 @@ def restore(uri: str, database: str, storage: Path, archive: Path, exclude: list
                 elif name.startswith("files/") and member.isfile():
                     _write_file(storage, name[6:], tar.extractfile(member), member)
     return manifest
+
+
+def _collection_of(member: str) -> str | None:
+    """The collection whose documents or indexes a `db/` member holds."""
+    for suffix in (".indexes.json", ".bson"):
+        if member.startswith("db/") and member.endswith(suffix):
+            return member[3:-len(suffix)]
+    return None
 
 
 def _load_documents(collection, handle) -> None:

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import click
 
+from kernel.plugins import build_plugin_manager
+
 from .archive import ArchiveError, make_backup, restore
 from .pause import alive, paused_servers
+from .service import transient_collections
 
 
 def _running_servers(storage: Path) -> list[int]:
@@ -29,13 +32,14 @@ def _running_servers(storage: Path) -> list[int]:
 def backup_command(obj, file: Path) -> None:
     """Write a backup of the database and the storage tree to FILE (.tar.gz)."""
     settings = obj.settings
+    transient = transient_collections(build_plugin_manager(settings.plugins.blocked))
 
     async def run():
         async with obj.database() as db:
             try:
                 with paused_servers(settings.storage.path, settings.backup.pause_timeout):
                     return await asyncio.to_thread(make_backup, db.uri, settings.mongodb.database,
-                                                   settings.storage.path, file, settings.backup.exclude)
+                                                   settings.storage.path, file, settings.backup.exclude, transient)
             except (RuntimeError, ArchiveError, OSError) as exc:
                 raise click.ClickException(str(exc)) from None
 
@@ -52,6 +56,7 @@ def backup_command(obj, file: Path) -> None:
 def restore_command(obj, file: Path, force: bool) -> None:
     """Restore a backup into this instance (stopped, and empty unless --force)."""
     settings = obj.settings
+    transient = transient_collections(build_plugin_manager(settings.plugins.blocked))
     running = _running_servers(settings.storage.path)
     if running:
         raise click.ClickException(f"m3m serve is running on this storage (pid {running[0]}); stop it first")
@@ -60,7 +65,7 @@ def restore_command(obj, file: Path, force: bool) -> None:
         async with obj.database() as db:
             try:
                 return await asyncio.to_thread(restore, db.uri, settings.mongodb.database, settings.storage.path,
-                                               file, settings.backup.exclude, force)
+                                               file, settings.backup.exclude, force, transient)
             except (ArchiveError, OSError) as exc:
                 raise click.ClickException(str(exc)) from None
 

@@ -17,6 +17,11 @@ log = logging.getLogger("m3m.backup")
 NAME = re.compile(r"m3m-[0-9]{8}-[0-9]{6}-[0-9]{6}\.tar\.gz")
 
 
+def transient_collections(pm) -> frozenset[str]:
+    """The collections the plugins declare transient (m3m_transient_collections): left out."""
+    return frozenset(name for names in pm.hook.m3m_transient_collections() for name in names or ())
+
+
 def backups_dir(settings) -> Path:
     return Path(settings.backup.path) if settings.backup.path else Path(settings.storage.path) / "backups"
 
@@ -66,7 +71,7 @@ class Backups:
             async with self.pause.paused(self.settings.backup.pause_timeout):
                 manifest = await asyncio.to_thread(
                     make_backup, self.app.m3m.db.uri, self.settings.mongodb.database, self.settings.storage.path,
-                    target, self.settings.backup.exclude)
+                    target, self.settings.backup.exclude, transient_collections(self.app.m3m.pm))
             entry = describe(target, manifest)
             (self.folder / f"{name}.json").write_text(json.dumps(entry))
             self.prune()
