@@ -7,6 +7,7 @@ import gc
 import importlib
 import json
 import logging
+import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,12 @@ from .db import Database, DatabaseUnavailable, resolve_uri
 from .embedded import EmbeddedError
 from .plugins import PluginError, build_plugin_manager, describe_plugins, plugins_report
 from .settings import Settings, SettingsError, load_settings
+
+# What m3m writes is the operator's alone: files 0600, folders 0700, whatever plugin or process
+# writes them (the server, its child processes, the embedded database, every command), since each
+# inherits the umask of the command that started it. The storage tree holds the embedded
+# database's files and every plugin's secrets and data (docs/operations.md "File modes").
+PRIVATE_UMASK = 0o077
 
 
 class CliContext:
@@ -37,6 +44,7 @@ class CliContext:
     @asynccontextmanager
     async def database(self):
         """The database for one command: the running embedded server's, or one started for it."""
+        private_storage(self.settings)
         try:
             uri, embedded = resolve_uri(self.settings)
         except EmbeddedError as exc:
@@ -95,7 +103,19 @@ class M3mGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, settings_file: str | None) -> None:
     """m3m: write, version, run and observe small JavaScript services."""
+    os.umask(PRIVATE_UMASK)
     ctx.obj = CliContext(settings_file)
+
+
+def private_storage(settings: Settings) -> None:
+    """The storage root made, or made private again: 0700 (a tree an older m3m made is 0755, its
+    files 0644; with the root closed, other users reach none of them)."""
+    root = settings.storage.path
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.chmod(root, 0o700)
+    except PermissionError:  # not this user's folder (a mount): say so, and go on
+        click.echo(f"warning: {root} is not this user's: cannot make it private (chmod 700 it)", err=True)
 
 
 @cli.command()
@@ -104,6 +124,7 @@ def serve(obj: CliContext) -> None:
     """Start the server (and the embedded database when mongodb.uri is "embedded")."""
     settings = obj.settings
     _log_to_terminal()
+    private_storage(settings)
     # The app's modules load in a thread while the embedded database (its own Python process)
     # starts, rather than one after the other (docs/performance.md "Autostart"). The database
     # is started from this thread: its PR_SET_PDEATHSIG follows the thread that spawned it.

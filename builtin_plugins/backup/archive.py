@@ -309,5 +309,5 @@ def _write_file(storage: Path, relative: str, source, member: tarfile.TarInfo) -
     with open(temporary, "wb") as out:
         shutil.copyfileobj(source, out, CHUNK)
     os.utime(temporary, (member.mtime, member.mtime))
-    os.chmod(temporary, member.mode & 0o777)
+    os.chmod(temporary, member.mode & 0o700)  # the operator's alone, whatever an older backup recorded
     os.replace(temporary, target)

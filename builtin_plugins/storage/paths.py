@@ -135,7 +135,7 @@ class Tree:
                 raise Refused(409, f"{walked} is not a folder", fields={"path": f"{walked} is not a folder"}) from None
             raise
         try:
-            os.mkdir(name, 0o755, dir_fd=fd)
+            os.mkdir(name, 0o700, dir_fd=fd)  # the operator's alone, umask or not (docs/operations.md)
         except FileExistsError:
             pass  # made meanwhile, or a file: the open below tells
         return self._descend(fd, name, False, walked)
@@ -263,7 +263,7 @@ class Tree:
         """Append to the file (made if missing, with its parents); the new size."""
         with self.parent(parts, create=True) as (fd, name):
             try:
-                file_fd = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=fd)
+                file_fd = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=fd)
             except OSError as exc:
                 if exc.errno in (errno.ELOOP, errno.EISDIR):
                     raise Refused(409, f"{text_of(parts)} is not a file", field="path") from None
