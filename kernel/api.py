@@ -282,6 +282,6 @@ def disposition(name: str, inline: bool = False) -> str:
     """The Content-Disposition of a download named `name`, whatever the name holds (RFC 6266):
     `filename` keeps only ASCII letters, digits and `._-` (the rest, quotes, `;`, CR/LF and
     path separators included, become `_`), and `filename*` carries the whole name percent-encoded
-    in UTF-8. No name can end the header, add another, or pass a path to the browser."""
+    in UTF-8. No name can end the header or add another, and the plain name holds no path."""
     plain = UNSAFE_IN_FILENAME.sub("_", name).strip("._") or "download"
     return f"{'inline' if inline else 'attachment'}; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -54,7 +54,6 @@ def m3m_cli(cli):
     cli.add_command(new_admin)
 
 
-
 @hookimpl(optionalhook=True)  # the backup plugin's hook: it may be blocked
 def m3m_transient_collections():
     from .throttle import COLLECTION

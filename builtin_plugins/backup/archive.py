@@ -7,8 +7,9 @@
 
 Every collection and every file is taken, whichever plugin made it, so a new plugin's data is
 in the backup without a change here; except the collections plugins declare transient
-(m3m_transient_collections: failed sign-ins...), which a backup leaves out and a restore skips. Synchronous code (PyMongo's blocking client, tarfile): the
-CLI runs it directly, the server in a thread.
+(m3m_transient_collections: failed sign-ins...), which a backup leaves out and a restore skips.
+Synchronous code (PyMongo's blocking client, tarfile): the CLI runs it directly, the server in a
+thread.
 """
 
 from __future__ import annotations

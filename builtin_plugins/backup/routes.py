@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Blueprint, send_file
 from quart_schema import tag
 
-from kernel.api import Answer, answers
+from kernel.api import Answer, answers, disposition
 from kernel.errors import forbidden, not_found
 from kernel.plugins import app_service
 from kernel.security import require_user
@@ -76,7 +76,9 @@ async def download_backup(name: str):
     path = backups().path_of(name)
     if path is None:
         raise not_found("backup")
-    return await send_file(path, mimetype="application/gzip", as_attachment=True, attachment_filename=name)
+    response = await send_file(path, mimetype="application/gzip")
+    response.headers["Content-Disposition"] = disposition(name)
+    return response
 
 
 @blueprint.delete("/api/backups/<name>")

@@ -20,7 +20,7 @@ ACTIONS = ("create", "update", "delete")
 # A spreadsheet takes a cell beginning with one of these as a formula (OWASP, "CSV Injection"): a
 # text cell that does is written with a single quote before it, which the spreadsheet shows as
 # text and hides. A text beginning with a quote gets one more, so that the import takes exactly
-# one away and every exported text comes back as it was (docs/datastore.md "Export and import").
+# one away and every exported text comes back as it was (docs/datastore.md "CSV and spreadsheets").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 ESCAPED_START = (*FORMULA_START, "'")
 
