@@ -53,12 +53,6 @@ async def m3m_service_notice(app, project_id, topic, data):
 
 
 @hookimpl(optionalhook=True)
-async def m3m_project_collections(app, project_id):
-    from .records import collection
-    from .routes import models
-
-    # The project's models, and every record of each (one collection per model).
-    found = {"datastore_models": {"field": "projectRef"}}
-    for model in await models(app).list(project_id):
-        found[collection(app.m3m.db, model).name] = {"field": None}
-    return found
+def m3m_project_collections():
+    # The project's models, and every record of each (one collection per model: records.collection).
+    return {"datastore_models": {"field": "projectRef"}, "records_{id}": {"each": "datastore_models"}}

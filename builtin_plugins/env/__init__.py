@@ -26,4 +26,5 @@ async def m3m_project_deleted(app, project_id):
 
 @hookimpl(optionalhook=True)
 def m3m_project_collections():
-    return {"env": {"field": "project"}}
+    # A json variable's value is its user's JSON, keys with $ or dots included.
+    return {"env": {"field": "project", "data": ["value"]}}

@@ -27,7 +27,12 @@ def m3m_blueprints(app):
 
 @hookimpl
 async def m3m_startup(app):
+    import shutil
+
     from .service import scratch_dir
 
     for leftover in scratch_dir(app).glob("*"):  # exports and imports a crash interrupted
-        leftover.unlink(missing_ok=True)
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)

@@ -8,12 +8,16 @@ hookspec = HookspecMarker("m3m")
 
 @hookspec
 def m3m_project_collections(app, project_id):
-    """Return {collection: {"field": name, "omit": [fields], "unique": field, "references":
-    {field: collection}}}: the collections holding project `project_id`'s documents, found by
-    `field` equal to the project id ("_id": the project document itself; None: every document of
-    a collection that is the project's own); `omit` fields are not exported (secrets, values that
-    mean nothing elsewhere), `unique` is renamed on a clash at import, `references` keeps only
-    documents whose field names an exported document of that collection; may be async."""
+    """Return {collection: spec}: the collections holding project `project_id`'s documents; an
+    import writes these and nothing else. spec: {"field": the field equal to the project's id
+    as text ("_id": the project's own document, one), or "each": a collection whose every
+    exported document has a collection of its own, named by this key with "{id}" replaced by that
+    document's id ("records_{id}"); "omit": [fields] not exported and refused at import (secrets,
+    users and keys of this instance; "a.b" is b inside a); "unique": a field renamed on a clash;
+    "references": {field: collection} the field names a document of that collection, exported
+    with it, rewritten at import; "data": [fields] holding users' own JSON (keys with $ or dots
+    allowed); "check": a function(doc) raising ValueError for an imported document its plugin
+    would never have written}. docs/hooks.md has the rules; may be async."""
 
 
 @hookspec

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
+import shutil
 from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints
@@ -16,7 +18,8 @@ from kernel.errors import Refused, forbidden, invalid
 from kernel.security import require_user
 from kernel.tenancy import require_project, resolve_project
 
-from .service import export_project, import_project, scratch_dir
+from .importer import import_project
+from .service import export_project, scratch_dir
 
 blueprint = Blueprint("export", __name__)
 SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
@@ -72,19 +75,20 @@ async def import_():
     app = current_app._get_current_object()
     limit = app.m3m.settings.export.max_import
     allow_body(limit)
-    path = scratch_dir(app) / f"import-{secrets.token_hex(8)}.tar.gz"
+    scratch = scratch_dir(app) / f"import-{secrets.token_hex(8)}"
+    scratch.mkdir()
     try:
-        size = 0
-        with open(path, "wb") as out:
+        path, size = scratch / "archive.tar.gz", 0
+        with open(path, "wb") as out:  # to disk as it comes: memory holds one chunk
             async for chunk in request.body:
                 size += len(chunk)
                 if size > limit:
-                    raise Refused(413, f"the archive is larger than {limit} bytes")
+                    raise Refused(413, f"the archive is larger than {limit} bytes (export.max_import)", field="file")
                 out.write(chunk)
         if size == 0:
             raise invalid("file", "send the exported archive as the request body")
-        project_id = await import_project(app, path, principal.id, wanted)
+        project_id = await import_project(app, path, scratch, principal.id, wanted)
     finally:
-        path.unlink(missing_ok=True)
+        await asyncio.to_thread(shutil.rmtree, scratch, True)
     project = await resolve_project(project_id)
     return {"id": project_id, "slug": project["slug"], "name": project.get("name")}, 201

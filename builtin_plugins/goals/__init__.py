@@ -26,5 +26,8 @@ async def m3m_project_deleted(app, project_id):
 
 @hookimpl(optionalhook=True)
 def m3m_project_collections():
+    from .service import check_imported
+
     # Statistics of the project's own goals; its counts in global goals stay with the instance.
-    return {"goals": {"field": "projectRef"}, "goal_stats": {"field": "project", "references": {"goal": "goals"}}}
+    return {"goals": {"field": "projectRef", "check": check_imported},
+            "goal_stats": {"field": "project", "references": {"goal": "goals"}}}

@@ -86,6 +86,14 @@ def public_goal(doc: dict, project_slug: str | None = None) -> dict:
     }
 
 
+def check_imported(doc: dict) -> None:
+    """An imported goal (m3m_project_collections) has a key, and is the project's own: only a
+    global goal lists the projects that may count into it."""
+    check_key(doc.get("key") if isinstance(doc.get("key"), str) else "")
+    if doc.get("allowedProjects"):
+        raise ValueError("allowedProjects: a project's own goal lists no project")
+
+
 class GoalService:
     def __init__(self, db) -> None:
         self.goals = db["goals"]

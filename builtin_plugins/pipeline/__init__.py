@@ -41,4 +41,5 @@ async def m3m_release(app, project_id, version):
 
 @hookimpl(optionalhook=True)
 def m3m_project_collections():
-    return {"pipeline_branches": {"field": "project"}, "pipeline_releases": {"field": "project"}}
+    # A release's author is a label (name, email); the id of a user of this instance is left out.
+    return {"pipeline_branches": {"field": "project"}, "pipeline_releases": {"field": "project", "omit": ["author.id"]}}

@@ -53,7 +53,7 @@ def public_release(doc: dict, active: str | None, with_code: bool = True) -> dic
         "branch": doc["branch"],
         "comment": doc.get("comment", ""),
         "tags": doc.get("tags", []),
-        "author": doc.get("author"),
+        "author": {"id": None, **doc["author"]} if doc.get("author") else None,  # imported: no id
         "created": iso(doc.get("created")),
         "active": doc["version"] == active,
     }

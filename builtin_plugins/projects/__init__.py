@@ -66,8 +66,12 @@ async def m3m_user_deleted(app, user_id):
 
 @hookimpl(optionalhook=True)
 def m3m_project_collections():
-    # The API key's hash is never exported: the copy gets a key of its own when asked.
-    return {"projects": {"field": "_id", "omit": ["apiKeyHash"], "unique": "slug"}}
+    from .routes import check_imported
+
+    # The API key's hash is never exported (the copy gets a key of its own when asked), nor the
+    # members and creator: users of this instance; m3m_project_imported makes the importer both.
+    return {"projects": {"field": "_id", "omit": ["apiKeyHash", "members", "createdBy"], "unique": "slug",
+                         "check": check_imported}}
 
 
 @hookimpl(optionalhook=True)

@@ -39,6 +39,11 @@ class ProjectPatch(Schema):
     color: Color = None
 
 
+def check_imported(doc: dict) -> None:
+    """An imported project's document holds what POST /api/projects takes (ValueError else)."""
+    ProjectIn.model_validate({key: doc.get(key) for key in ("name", "slug", "color")})
+
+
 class MembersIn(Schema):
     members: list[UserId] = Field(max_length=10000)
 
