@@ -12,7 +12,8 @@ the archive at the first thing wrong, before that member's data is read:
   would read whole.
 
 Nothing is held whole in memory: data goes to disk in CHUNK pieces, and what grows with the
-archive is one small record per member. `dump_documents` reads a BSON dump (documents one after
+archive is one small record per member. `manifest_of` reads the one JSON part an archive's
+members are checked against, bounded by the count of members it can list. `dump_documents` reads a BSON dump (documents one after
 another, mongodump's format) one document at a time, each at most the largest BSON document.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import re
 import tarfile
 import zlib
@@ -134,6 +136,24 @@ def _write(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> Part:
     if size != member.size:
         raise ArchiveRefused(f"{member.name} ends early")
     return Part(target, size, sha.hexdigest(), member.mode, int(member.mtime))
+
+
+def manifest_of(parts: dict[str, Part], name: str = "manifest.json") -> dict:
+    """The JSON object of the part `name`, taken out of `parts`: at most 1 MiB and 512 bytes per
+    member (a manifest lists each part in a line or three); ArchiveRefused else."""
+    part = parts.pop(name, None)
+    limit = 1024**2 + 512 * (len(parts) + 1)
+    if part is None:
+        raise ArchiveRefused(f"the archive has no {name}")
+    if part.size > limit:
+        raise ArchiveRefused(f"{name} is larger than its {len(parts)} parts need ({part.size} bytes)", True)
+    try:
+        manifest = json.loads(part.path.read_bytes())
+    except ValueError:
+        raise ArchiveRefused(f"{name} is not JSON") from None
+    if not isinstance(manifest, dict):
+        raise ArchiveRefused(f"{name} is not a JSON object")
+    return manifest
 
 
 def dump_documents(handle, limit: int = MAX_DOCUMENT):

@@ -10,6 +10,11 @@ in the backup without a change here; except the collections plugins declare tran
 (m3m_transient_collections: failed sign-ins...), which a backup leaves out and a restore skips.
 Synchronous code (PyMongo's blocking client, tarfile): the CLI runs it directly, the server in a
 thread.
+
+A restore trusts nothing in the archive: kernel.archives extracts it into a scratch folder of the
+storage tree (names, kinds, sizes and the member count checked before any data is read:
+backup.max_restore_size, backup.max_restore_members), every part is checked against the
+manifest, and only then is anything changed.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -28,13 +34,15 @@ from bson import json_util
 from bson.raw_bson import RawBSONDocument
 from pymongo import IndexModel, MongoClient
 
+from kernel.archives import ArchiveRefused, Part, dump_documents, extract, manifest_of
 from kernel.plugins import own_version
 from kernel.times import iso, now
 
 FORMAT = "m3m-backup"
 FORMAT_VERSION = 1
-CHUNK = 1024 * 1024
 BATCH_BYTES = 8 * 1024 * 1024
+COLLECTION = re.compile(r"^(?!system\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}$")
+INDEXES_LIMIT = 1024**2  # a collection's index list, read whole
 # Files a server makes for itself on first start: an instance holding only these is empty.
 FRESH_FILES = {"jwt-secret"}
 
@@ -157,71 +165,53 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def read_manifest(archive: Path) -> dict:
+def unpack(archive: Path, into: Path, max_bytes: int, max_members: int) -> tuple[dict, dict[str, Part], dict[str, Part]]:
+    """The archive extracted into the folder `into` (kernel.archives: names, kinds, sizes and the
+    member count checked before any data is read) and every part checked against the manifest,
+    before anything is written: (manifest, dumps and index lists by collection part, files)."""
     try:
-        with tarfile.open(archive, "r:gz") as tar:
-            member = tar.getmember("manifest.json")
-            manifest = json.load(tar.extractfile(member))
-    except (OSError, tarfile.TarError, KeyError, ValueError, EOFError) as exc:
+        parts = extract(archive, into, max_bytes=max_bytes, max_members=max_members)
+        manifest = manifest_of(parts)
+    except ArchiveRefused as exc:
+        if exc.too_large:
+            raise ArchiveError(f"{archive} is refused: {exc} (backup.max_restore_size, backup.max_restore_members)") from None
         raise ArchiveError(f"{archive} is not an m3m backup: {exc}") from None
     if manifest.get("format") != FORMAT or manifest.get("formatVersion") != FORMAT_VERSION:
         raise ArchiveError(f"{archive} is not an m3m backup of format {FORMAT_VERSION}")
-    return manifest
-
-
-def verify(archive: Path, manifest: dict) -> None:
-    """Every part is there with its checksum and count, before anything is written."""
-    seen_collections, seen_files = set(), set()
-    try:
-        with tarfile.open(archive, "r:gz") as tar:
-            for member in tar:
-                name = member.name
-                if name.startswith("db/") and name.endswith(".bson"):
-                    collection = name[3:-5]
-                    expected = manifest["collections"].get(collection)
-                    sha, count = hashlib.sha256(), 0
-                    for raw in _bson_documents(tar.extractfile(member)):
-                        sha.update(raw)
-                        count += 1
-                    if expected is None or (sha.hexdigest(), count) != (expected["sha256"], expected["documents"]):
-                        raise ArchiveError(f"the dump of {collection} does not match the manifest")
-                    seen_collections.add(collection)
-                elif name.startswith("files/") and member.isfile():
-                    relative = name[6:]
-                    expected = manifest["files"].get(relative)
-                    if expected is None or not _safe(relative):
-                        raise ArchiveError(f"{relative} is not in the manifest")
-                    if _sha_of(tar.extractfile(member)) != expected["sha256"]:
-                        raise ArchiveError(f"{relative} does not match its checksum")
-                    seen_files.add(relative)
-    except (OSError, tarfile.TarError, EOFError) as exc:
-        raise ArchiveError(f"{archive} is damaged: {exc}") from None
-    missing = (set(manifest["collections"]) - seen_collections) | (set(manifest["files"]) - seen_files)
+    collections, files = manifest.get("collections"), manifest.get("files")
+    if not isinstance(collections, dict) or not isinstance(files, dict):
+        raise ArchiveError(f"{archive} is not an m3m backup: its manifest lists no collections and files")
+    dumps, found = {}, {}
+    for name, part in parts.items():
+        collection = name[3:].removesuffix(".bson").removesuffix(".indexes.json") if name.startswith("db/") else None
+        if collection is not None and COLLECTION.match(collection) and collection in collections:
+            if name.endswith(".bson"):
+                _check_dump(collection, part, collections[collection])
+            elif not name.endswith(".indexes.json") or part.size > INDEXES_LIMIT:
+                raise ArchiveError(f"{name} is not part of an m3m backup")
+            dumps[name] = part
+        elif name.startswith("files/") and isinstance(files.get(name[6:]), dict):
+            if part.sha256 != files[name[6:]].get("sha256"):
+                raise ArchiveError(f"{name[6:]} does not match its checksum")
+            found[name[6:]] = part
+        else:
+            raise ArchiveError(f"{name} is not part of an m3m backup (or not in its manifest)")
+    missing = {f"db/{c}.bson" for c in collections} - set(dumps) | set(files) - set(found)
     if missing:
         raise ArchiveError(f"the archive lacks {sorted(missing)[:5]}")
+    return manifest, dumps, found
 
 
-def _safe(relative: str) -> bool:
-    parts = relative.split("/")
-    return bool(relative) and not relative.startswith("/") and ".." not in parts and "" not in parts
-
-
-def _sha_of(handle) -> str:
-    sha = hashlib.sha256()
-    while chunk := handle.read(CHUNK):
-        sha.update(chunk)
-    return sha.hexdigest()
-
-
-def _bson_documents(handle):
-    while header := handle.read(4):
-        if len(header) < 4:
-            raise ArchiveError("a dump ends in the middle of a document")
-        size = int.from_bytes(header, "little")
-        rest = handle.read(size - 4)
-        if len(rest) != size - 4:
-            raise ArchiveError("a dump ends in the middle of a document")
-        yield header + rest
+def _check_dump(collection: str, part: Part, expected) -> None:
+    count = 0
+    with open(part.path, "rb") as handle:
+        try:
+            for _ in dump_documents(handle):
+                count += 1
+        except ArchiveRefused as exc:
+            raise ArchiveError(f"the dump of {collection}: {exc}") from None
+    if not isinstance(expected, dict) or (part.sha256, count) != (expected.get("sha256"), expected.get("documents")):
+        raise ArchiveError(f"the dump of {collection} does not match the manifest")
 
 
 def instance_contents(uri: str, database: str, storage: Path, exclude: list[str], transient=frozenset()) -> tuple[list[str], list[str]]:
@@ -235,40 +225,44 @@ def instance_contents(uri: str, database: str, storage: Path, exclude: list[str]
     return full, files
 
 
-def restore(uri: str, database: str, storage: Path, archive: Path, exclude: list[str], force: bool = False,
-            transient=frozenset()) -> dict:
+def restore(uri: str, database: str, storage: Path, archive: Path, exclude: list[str], force: bool = False, *,
+            max_bytes: int, max_members: int, transient=frozenset()) -> dict:
     """Restore the archive into this instance: refused if it holds data, unless `force` (then
-    the database and the storage tree are emptied first). Checked whole before anything changes.
-    The `transient` collections are not brought back (a backup of an older m3m may hold them)."""
-    manifest = read_manifest(archive)
-    verify(archive, manifest)
+    the database and the storage tree are emptied first). The archive is extracted into a
+    scratch folder in the storage tree and checked whole before anything changes. The
+    `transient` collections are not brought back (a backup of an older m3m may hold them)."""
     storage = Path(storage)
     full, files = instance_contents(uri, database, storage, exclude, transient)
     if (full or files) and not force:
         what = ", ".join(filter(None, [f"{len(full)} collections with documents" if full else "",
                                        f"{len(files)} files" if files else ""]))
         raise ArchiveError(f"this instance is not empty ({what}); restore with --force to replace it")
-    with MongoClient(uri, document_class=RawBSONDocument) as client:
-        db = client[database]
-        if force:
-            for name in db.list_collection_names():
-                if not name.startswith("system."):
-                    db.drop_collection(name)
-            for relative, path in list(storage_files(storage, exclude)):
-                path.unlink()
-        with tarfile.open(archive, "r:gz") as tar:
-            for member in tar:
-                name = member.name
-                if _collection_of(name) in transient:
-                    continue
-                if name.startswith("db/") and name.endswith(".bson"):
+    storage.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".backup-restore-", dir=storage))
+    try:
+        manifest, dumps, parts = unpack(archive, scratch / "parts", max_bytes, max_members)
+        with MongoClient(uri, document_class=RawBSONDocument) as client:
+            db = client[database]
+            if force:
+                for name in db.list_collection_names():
+                    if not name.startswith("system."):
+                        db.drop_collection(name)
+                for relative, path in list(storage_files(storage, [*exclude, scratch.name])):
+                    path.unlink()
+            dumps = {name: part for name, part in dumps.items() if _collection_of(name) not in transient}
+            for name, part in dumps.items():
+                if name.endswith(".bson"):
                     if name[3:-5] not in db.list_collection_names():  # an empty one is kept too
                         db.create_collection(name[3:-5])
-                    _load_documents(db[name[3:-5]], tar.extractfile(member))
-                elif name.startswith("db/") and name.endswith(".indexes.json"):
-                    _load_indexes(db[name[3:-len(".indexes.json")]], json.load(tar.extractfile(member)))
-                elif name.startswith("files/") and member.isfile():
-                    _write_file(storage, name[6:], tar.extractfile(member), member)
+                    with open(part.path, "rb") as handle:
+                        _load_documents(db[name[3:-5]], handle)
+            for name, part in dumps.items():
+                if name.endswith(".indexes.json"):
+                    _load_indexes(db[name[3:-len(".indexes.json")]], json.loads(part.path.read_bytes()))
+        for relative, part in parts.items():
+            _move_file(storage, relative, part)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return manifest
 
 
@@ -282,7 +276,7 @@ def _collection_of(member: str) -> str | None:
 
 def _load_documents(collection, handle) -> None:
     batch, size = [], 0
-    for raw in _bson_documents(handle):
+    for raw in dump_documents(handle):
         batch.append(RawBSONDocument(raw))
         size += len(raw)
         if size >= BATCH_BYTES or len(batch) >= 1000:
@@ -303,12 +297,9 @@ def _load_indexes(collection, indexes: list[dict]) -> None:
         collection.create_indexes(models)
 
 
-def _write_file(storage: Path, relative: str, source, member: tarfile.TarInfo) -> None:
+def _move_file(storage: Path, relative: str, part: Part) -> None:
     target = storage / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.restoring")
-    with open(temporary, "wb") as out:
-        shutil.copyfileobj(source, out, CHUNK)
-    os.utime(temporary, (member.mtime, member.mtime))
-    os.chmod(temporary, member.mode & 0o700)  # the operator's alone, whatever an older backup recorded
-    os.replace(temporary, target)
+    os.utime(part.path, (part.mtime, part.mtime))
+    os.chmod(part.path, part.mode & 0o700)  # the operator's alone, whatever an older backup recorded
+    os.replace(part.path, target)  # the scratch folder is in the storage tree: a rename

@@ -65,7 +65,9 @@ def restore_command(obj, file: Path, force: bool) -> None:
         async with obj.database() as db:
             try:
                 return await asyncio.to_thread(restore, db.uri, settings.mongodb.database, settings.storage.path,
-                                               file, settings.backup.exclude, force, transient)
+                                               file, settings.backup.exclude, force,
+                                               max_bytes=settings.backup.max_restore_size,
+                                               max_members=settings.backup.max_restore_members, transient=transient)
             except (ArchiveError, OSError) as exc:
                 raise click.ClickException(str(exc)) from None
 

@@ -17,7 +17,6 @@ and field at fault; a bound passed is a 413.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import shutil
 import sqlite3
@@ -28,7 +27,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from builtin_plugins.storage.paths import segments
-from kernel.archives import ArchiveRefused, dump_documents, extract
+from kernel.archives import ArchiveRefused, dump_documents, extract, manifest_of
 from kernel.errors import Refused
 from kernel.plugins import await_me_maybe, hook_results
 
@@ -41,7 +40,8 @@ BATCH = 500
 
 def refused(reason: str, too_large: bool = False) -> Refused:
     if too_large:
-        return Refused(413, f"the archive is too large: {reason}", field="file")
+        return Refused(413, f"the archive is too large: {reason} (export.max_import_size, export.max_import_members)",
+                       field="file")
     return Refused(422, f"the archive is refused: {reason}", field="file")
 
 
@@ -198,20 +198,12 @@ def _documents(name: str, path: Path):
 
 def unpack(archive: Path, into: Path, settings) -> tuple[dict, dict[str, Path], dict[str, Path]]:
     """The manifest, the dumps by collection and the files by folder/path, every part checked."""
-    limit = settings.max_import_members
     try:
-        parts = extract(archive, into, max_bytes=settings.max_import_size, max_members=limit)
+        parts = extract(archive, into, max_bytes=settings.max_import_size, max_members=settings.max_import_members)
+        manifest = manifest_of(parts)
     except ArchiveRefused as exc:
         raise refused(str(exc), exc.too_large) from None
-    manifest_part = parts.pop("manifest.json", None)
-    json_limit = 1024**2 + 512 * limit  # a manifest lists each part in a line or three
-    if manifest_part is None or manifest_part.size > json_limit:
-        raise refused("no manifest.json (or one larger than its parts need)")
-    try:
-        manifest = json.loads(manifest_part.path.read_bytes())
-    except ValueError:
-        raise refused("manifest.json is not JSON") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if manifest.get("format") != FORMAT:
         raise refused("it is not an m3m project export")
     if manifest.get("formatVersion") != FORMAT_VERSION:
         raise refused(f"it is of format {manifest.get('formatVersion')!r}; this m3m imports format {FORMAT_VERSION}"
@@ -219,18 +211,21 @@ def unpack(archive: Path, into: Path, settings) -> tuple[dict, dict[str, Path], 
     project = manifest.get("project")
     if not isinstance(project, dict) or not HEX.match(str(project.get("id"))):
         raise refused("the manifest names no project id")
+    collections, listed = manifest.get("collections"), manifest.get("files")
+    if not isinstance(collections, dict) or not isinstance(listed, dict):
+        raise refused("the manifest lists no collections and files")
     dumps, files = {}, {}
     for name, part in parts.items():
         if name.startswith("db/") and name.endswith(".bson") and COLLECTION.match(name[3:-5]):
-            dumps[name[3:-5]] = (part, (manifest.get("collections") or {}).get(name[3:-5]))
+            dumps[name[3:-5]] = (part, collections.get(name[3:-5]))
         elif name.startswith("folders/") and name.count("/") >= 2:
-            files[name[8:]] = (part, (manifest.get("files") or {}).get(name[8:]))
+            files[name[8:]] = (part, listed.get(name[8:]))
         else:
             raise refused(f"the member {name} is not part of a project export")
     for name, (part, entry) in [*dumps.items(), *files.items()]:
         if not isinstance(entry, dict) or entry.get("sha256") != part.sha256:
             raise refused(f"{name} does not match the manifest")
-    if set(dumps) != set(manifest.get("collections") or {}) or set(files) != set(manifest.get("files") or {}):
+    if set(dumps) != set(collections) or set(files) != set(listed):
         raise refused("the manifest lists parts the archive does not hold")
     return manifest, {name: part.path for name, (part, _) in dumps.items()}, {key: part.path for key, (part, _) in files.items()}
 
