@@ -73,17 +73,19 @@ def repacked(archive: bytes, change) -> bytes:
     return tar_gz(members + others + [member("manifest.json", json.dumps(manifest).encode())])
 
 
-def bomb(name: str, size: int, before: list[tuple[tarfile.TarInfo, bytes]] = (), kind: bytes = tarfile.REGTYPE) -> bytes:
-    """A .tar.gz of `before`, then one member `name` of `size` zero bytes (a multiple of 1 MiB),
-    weighing about size / 1000."""
-    assert size % MIB == 0
+def bomb(name: str, size: int, before: list[tuple[tarfile.TarInfo, bytes]] = (), kind: bytes = tarfile.REGTYPE,
+         prefix: bytes = b"") -> bytes:
+    """A .tar.gz of `before`, then one member `name` of `size` bytes: `prefix`, then zeros. It
+    weighs about size / 1000."""
     head = b""
     for info, data in before:
         head += info.tobuf(tarfile.PAX_FORMAT) + data + b"\0" * (-len(data) % BLOCK)
     info = tarfile.TarInfo(name)
     info.type, info.size, info.mtime = kind, size, 1_700_000_000
-    head += info.tobuf(tarfile.USTAR_FORMAT if kind == tarfile.XHDTYPE else tarfile.PAX_FORMAT)
-    return gzip.compress(head) + _ZEROS_MIB * (size // MIB) + gzip.compress(b"\0" * BLOCK * 2)
+    head += info.tobuf(tarfile.USTAR_FORMAT) + prefix
+    whole, rest = divmod(size - len(prefix), MIB)
+    return (gzip.compress(head) + _ZEROS_MIB * whole
+            + gzip.compress(b"\0" * rest + b"\0" * (-size % BLOCK) + b"\0" * BLOCK * 2))
 
 
 def many_members(count: int, prefix: str) -> bytes:
