@@ -30,6 +30,7 @@ from pathlib import Path
 
 CHUNK = 1024 * 1024
 EXTENSION_LIMIT = 64 * 1024
+MAX_EXTENSIONS = 4  # a member has one pax header, or a GNU long name and link: never more in a row
 # MongoDB's largest document (16 MiB), with room for the dump's own framing.
 MAX_DOCUMENT = 16 * 1024 * 1024 + 16 * 1024
 _EXTENSIONS = {tarfile.XHDTYPE, tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK}
@@ -58,11 +59,15 @@ class Part:
 
 
 class _Header(tarfile.TarInfo):
-    # tarfile reads an extension header's data whole into memory before it hands out the member
-    # it describes: its size is checked first (tarfile's documented way to extend member kinds).
+    # Checked before tarfile processes a header (_proc_member is its documented place to extend
+    # member kinds): tarfile reads an extension header's data whole, then the member it describes
+    # from inside that call, so a long chain of them would hold each one's data and a stack frame.
     def _proc_member(self, tar):
+        tar.extensions_in_a_row = getattr(tar, "extensions_in_a_row", 0) + 1 if self.type in _EXTENSIONS else 0
         if self.type in _EXTENSIONS and self.size > EXTENSION_LIMIT:
             raise ArchiveRefused(f"a tar extension header of {self.size} bytes (at most {EXTENSION_LIMIT})", True)
+        if tar.extensions_in_a_row > MAX_EXTENSIONS:
+            raise ArchiveRefused(f"more than {MAX_EXTENSIONS} tar extension headers in a row")
         if self.type not in _EXTENSIONS and self.type not in _FILES and self.type != tarfile.DIRTYPE:
             raise ArchiveRefused(f"{self.name} is a {_kind(self)}, not a file")
         return super()._proc_member(tar)
@@ -113,7 +118,7 @@ def extract(archive: Path, into: Path, *, max_bytes: int, max_members: int) -> d
                     raise ArchiveRefused(f"the archive holds more than {max_bytes} bytes", True)
                 total += member.size
                 parts[name] = _write(tar, member, into / name)
-    except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error, UnicodeError) as exc:
+    except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error, ValueError) as exc:  # UnicodeError is one
         raise ArchiveRefused(f"not a readable .tar.gz: {exc}") from None
     return parts
 
