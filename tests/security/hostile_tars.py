@@ -88,6 +88,17 @@ def bomb(name: str, size: int, before: list[tuple[tarfile.TarInfo, bytes]] = (),
             + gzip.compress(b"\0" * rest + b"\0" * (-size % BLOCK) + b"\0" * BLOCK * 2))
 
 
+def chained_extensions(count: int, name: str) -> bytes:
+    """A .tar.gz whose one file `name` comes after `count` pax extension headers in a row (tarfile
+    reads each next header from inside the one before)."""
+    record = b"17 comment=chain\n"  # the length counts the whole record
+    pax = tarfile.TarInfo("././@PaxHeader")
+    pax.type, pax.size = tarfile.XHDTYPE, len(record)
+    link = pax.tobuf(tarfile.USTAR_FORMAT) + record.ljust(BLOCK, b"\0")
+    info, data = member(name, b"x")
+    return gzip.compress(link * count + info.tobuf(tarfile.USTAR_FORMAT) + data.ljust(BLOCK, b"\0") + b"\0" * BLOCK * 2)
+
+
 def many_members(count: int, prefix: str) -> bytes:
     """A .tar.gz of `count` empty files (about 30 bytes each once compressed)."""
     return tar_gz([member(f"{prefix}{index}") for index in range(count)])

@@ -15,7 +15,7 @@ import pytest
 from auth_support import assert_error
 from conftest import M3M
 from ops_support import Instance, documents, files
-from security.hostile_tars import MIB, bomb, many_members, member, members_of, peak_rss, run_measured, tar_gz, with_members
+from security.hostile_tars import MIB, bomb, chained_extensions, many_members, member, members_of, peak_rss, run_measured, tar_gz, with_members
 
 GIB = 1024 * MIB
 # What the process that reads a bomb may grow by: a few buffers, far below any bomb here.
@@ -95,6 +95,11 @@ def test_import_refuses_members_of_every_hostile_kind(importer, exported, kind):
     assert not (importer.storage.parent / "m3m-evil").exists() and not list(importer.storage.rglob("m3m-evil"))
     assert not [path for path in importer.storage.rglob("*") if path.is_symlink() or path.is_fifo() or path.is_char_device()]
     assert [p["slug"] for p in importer.client.get("/api/projects", headers=importer.headers).json()["items"]] == ["small"]
+
+
+def test_import_refuses_a_chain_of_extension_headers(importer, exported):
+    error = assert_error(post(importer, chained_extensions(3000, "folders/storage/chained")), 422, fields=["file"])
+    assert "extension headers in a row" in error["message"], error
 
 
 # -- m3m restore --------------------------------------------------------------------------------
