@@ -9,12 +9,13 @@ the archive at the first thing wrong, before that member's data is read:
 - more members than `max_members`, or data past `max_bytes` in all (the sizes in the headers are
   checked before the data is read, and the data read is counted too);
 - a tar extension header (long names, pax records) larger than EXTENSION_LIMIT, which tarfile
-  would read whole.
+  would read whole, or more than MAX_EXTENSIONS of them in a row.
 
 Nothing is held whole in memory: data goes to disk in CHUNK pieces, and what grows with the
-archive is one small record per member. `manifest_of` reads the one JSON part an archive's
-members are checked against, bounded by the count of members it can list. `dump_documents` reads a BSON dump (documents one after
-another, mongodump's format) one document at a time, each at most the largest BSON document.
+archive is one small record per member. `manifest_of` reads the one JSON part the members are
+checked against, bounded by the count of members it can list. `dump_documents` reads a BSON
+dump (documents one after another, mongodump's format) one document at a time, each at most
+the largest BSON document.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from bson import ObjectId
 
 from auth_support import assert_error
-from conftest import login, new_project
+from conftest import new_project
 from runtime_support import Deployed
 from security.hostile_tars import repacked
 
