@@ -8,6 +8,7 @@ from quart import Quart
 from quart_schema import QuartSchema
 
 from .api import HTTPConnection, Request
+from .content import ContentOrigin
 from .keepalive import WholeRequestFirst
 from .proxies import TrustedProxies, networks
 from .openapi import EnvelopeOpenAPIProvider
@@ -60,6 +61,9 @@ def create_app(settings: Settings, db_uri: str | None = None, pm: PluginManager 
     serve_ui(app)
     if fast:
         app.asgi_app = AsgiRoutes(app.asgi_app, fast)
+    content = [prefix for declared in pm.hook.m3m_content_prefixes() for prefix in declared or ()]
+    if settings.server.content_apart:  # before any route, the fast ones included
+        app.asgi_app = ContentOrigin(app.asgi_app, settings.server.content_uri, settings.server.uri, content)
     app.asgi_app = WholeRequestFirst(app.asgi_app)  # it sees every answer (keepalive.py)
     if settings.server.trusted_proxies:  # the caller's address before anything reads it
         app.asgi_app = TrustedProxies(app.asgi_app, networks(settings.server.trusted_proxies))

@@ -34,6 +34,12 @@ def m3m_asgi_routes(app):
 
 
 @hookspec
+def m3m_content_prefixes():
+    """Return the URL path prefixes whose answers are content m3m serves but did not write (pages
+    of projects' code, uploaded files): with server.content_uri set, served only on that origin."""
+
+
+@hookspec
 def m3m_startup(app):
     """Prepare the plugin once the database is reachable (indexes, background tasks); may be async."""
 

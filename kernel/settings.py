@@ -43,6 +43,7 @@ class ServerSettings(_Section):
     host: str
     port: Int = Field(ge=0, le=65535)
     uri: str
+    content_uri: str  # projects' pages and uploaded files on an origin of their own; empty: uri
     max_body: Size
     trusted_proxies: list[str]
 
@@ -54,6 +55,15 @@ class ServerSettings(_Section):
         networks(entries)  # a typo stops start-up, with the entry named
         return entries
 
+    @field_validator("content_uri")
+    @classmethod
+    def _an_origin(cls, value: str) -> str:
+        from .content import origin_parts
+
+        if value:
+            origin_parts(value)  # a path, a query or another scheme stops start-up, named
+        return value.rstrip("/")
+
     @model_validator(mode="after")
     def _derive_uri(self):
         # An empty uri follows host and port, so M3M_SERVER__PORT=3100 alone moves it too.
@@ -61,7 +71,19 @@ class ServerSettings(_Section):
             host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
             self.uri = f"http://{host}:{self.port}"
         self.uri = self.uri.rstrip("/")
+        if not self.content_uri:  # empty: they are served where the UI is, as uri says
+            self.content_uri = self.uri
+        else:
+            from .content import origin_parts
+
+            if origin_parts(self.content_uri) == origin_parts(self.uri, path=True):
+                raise ValueError("content_uri must be another origin than uri (another host name or port)")
         return self
+
+    @property
+    def content_apart(self) -> bool:
+        """Whether projects' pages and files have an origin of their own (content_uri was set)."""
+        return self.content_uri != self.uri
 
 
 class MongoSettings(_Section):

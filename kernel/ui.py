@@ -81,13 +81,15 @@ def with_ui_headers(response, cache_control: str):
 
 class UiConfig(Answer):
     uri: str
+    contentUri: str  # where projects' pages and files are (server.content_uri; the same as uri by default)
     version: str
 
 
 @answers(200, UiConfig)
 async def ui_config():
-    """What the web UI needs before sign-in: the public address links use, and the version."""
-    return {"uri": current_app.m3m.settings.server.uri, "version": own_version()}
+    """What the web UI needs before sign-in: the public addresses links use, and the version."""
+    server = current_app.m3m.settings.server
+    return {"uri": server.uri, "contentUri": server.content_uri, "version": own_version()}
 
 
 def serve_ui(app: Quart) -> None:
