@@ -11,6 +11,7 @@ from quart_schema import document_querystring, tag
 
 from kernel.api import Answer, accepts, allow_body, answers, body, disposition, load_model, read_json
 from kernel.cache import ShortCache
+from kernel.content import FILE_HEADERS
 from kernel.errors import Refused
 from kernel.plugins import app_service, await_me_maybe
 from kernel.tenancy import require_project
@@ -354,10 +355,6 @@ async def import_records(pid: str, ref: str):
         raise Refused(400, "the import is not UTF-8 text", code="malformed_body") from None
     rows = bulk.rows_of(text, fmt, model, store.limits.max_import)
     return jsonify({"created": len(await bulk.import_rows(store.records(project["id"]), model, rows))}), 201
-
-
-FILE_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'",
-                "X-Content-Type-Options": "nosniff"}
 
 
 async def file_field(pid: str, ref: str, rid: str, key: str):

@@ -19,6 +19,11 @@ def m3m_blueprints(app):
 
 
 @hookimpl
+def m3m_content_prefixes():
+    return ["/files/"]  # the direct links: on server.content_uri when it is set
+
+
+@hookimpl
 async def m3m_startup(app):
     import time
 

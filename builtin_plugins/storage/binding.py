@@ -90,7 +90,7 @@ def binding(ctx) -> Binding:
         handle.close()
         expires = links.expires_at(expires_in, files.limits)
         token = links.sign(await keys.key(ctx.project["id"]), ctx.project["id"], text_of(parts), expires)
-        return f"{ctx.settings.server.uri}/files/{token}"
+        return f"{ctx.settings.server.content_uri}/files/{token}"
 
     return Binding(
         operations={

@@ -1,6 +1,7 @@
-"""Direct links: `{server.uri}/files/{token}` reaches one file with no login until it expires,
-the file leaves its path, or the project's link key is rotated. The token is the project, the
-path and the expiry, signed with HMAC-SHA256 under a key kept per project (`storage_link_keys`)."""
+"""Direct links: `{server.content_uri}/files/{token}` reaches one file with no login
+until it expires, the file leaves its path, or the project's link key is rotated. The token is the
+project, the path and the expiry, signed with HMAC-SHA256 under a key kept per project
+(`storage_link_keys`)."""
 
 from __future__ import annotations
 

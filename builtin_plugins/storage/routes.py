@@ -17,6 +17,7 @@ from quart_schema import document_querystring, hide, tag
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from kernel.api import Answer, Schema, accepts, allow_body, answers, body, disposition, page_params
+from kernel.content import FILE_HEADERS
 from kernel.errors import Refused, invalid
 from kernel.plugins import app_service
 from kernel.tenancy import require_project
@@ -32,9 +33,7 @@ CHUNK = 256 * 1024
 FLUSH_BYTES = 1024 * 1024  # an upload's data is written in pieces of about this size
 UserPath = Annotated[str, StringConstraints(max_length=4096)]
 # Served files never run as pages of the m3m origin (an uploaded .html or .svg would otherwise
-# read an admin's session): a sandboxing policy on every file response.
-FILE_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
-                "X-Content-Type-Options": "nosniff"}
+# read an admin's session): the kernel's sandboxing file policy on every file response.
 
 
 class PathIn(Schema):
@@ -473,7 +472,7 @@ async def make_link(pid: str, data: LinkIn):
     expires = links.expires_at(data.expiresIn, settings.files)
     key = await storage().keys.key(project["id"])
     token = links.sign(key, project["id"], text_of(parts), expires)
-    return {"url": f"{settings.server.uri}/files/{token}", "expires": expires}
+    return {"url": f"{settings.server.content_uri}/files/{token}", "expires": expires}
 
 
 @blueprint.post("/api/projects/<pid>/storage/link-key")
