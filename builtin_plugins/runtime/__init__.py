@@ -36,6 +36,13 @@ def m3m_asgi_routes(app):
 
 
 @hookimpl
+def m3m_content_prefixes():
+    from .service_routes import PREFIX
+
+    return [PREFIX]  # the services' pages: on server.content_uri when it is set
+
+
+@hookimpl
 async def m3m_startup(app):
     from .routes import runtime
 

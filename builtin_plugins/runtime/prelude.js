@@ -81,7 +81,9 @@ kernel.setDispatcher(async (request, body) => {
       method: request.method, path: request.path, params, query: request.query,
       headers: request.headers, body: parseBody(request, body), ip: request.ip,
     });
-    return toResponse(await route.handler(ctx));
+    const answer = toResponse(await route.handler(ctx));
+    answer.route = route.method + ' ' + route.pattern;  // which route answered: the server's notes name it
+    return answer;
   }
   const status = allowed ? 405 : 404;
   const code = allowed ? 'method_not_allowed' : 'not_found';

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from time import perf_counter
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
 from quart import Blueprint, Response, current_app, request
 from quart_schema import document_querystring, tag
 
 from kernel.api import Answer, Schema, accepts, answers, body, disposition
+from kernel.content import PAGE_HEADERS
 from kernel.errors import Refused, envelope, invalid
 from kernel.plugins import app_service
 from kernel.tenancy import require_project, resolve_project
@@ -54,6 +56,21 @@ class RuntimeState(Answer):
     routes: list[ServiceRoute]
     reason: str | None
     sleep: Sleep
+
+
+class CallIn(Schema):
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    path: Annotated[str, StringConstraints(pattern=r"^/", max_length=4096)]
+    query: Annotated[str, StringConstraints(max_length=8192)] = ""  # without the ?
+    body: str = ""
+    contentType: Annotated[str, StringConstraints(max_length=256, pattern=r"^[^\r\n]*$")] | None = None
+
+
+class CallAnswer(Answer):
+    status: int
+    headers: dict[str, str]
+    body: str  # as UTF-8 text; bytes that are not UTF-8 read as U+FFFD
+    size: int  # the body's length in bytes
 
 
 class LogPage(Answer):
@@ -220,6 +237,37 @@ async def typings(pid: str):
     return Response(await typings_of(runtime().apis, current_app._get_current_object(), project), mimetype="text/plain")
 
 
+@blueprint.post("/api/projects/<pid>/runtime/call")
+@tag(["runtime"])
+@answers(200, CallAnswer)
+@body(CallIn)
+async def call(pid: str, data: CallIn):
+    """One route of the service called as /bot-{slug}{path} would be (the UI's request tester):
+    its answer (or the platform's envelope: not running, timeout) as data, whatever the origin
+    of the service's pages is (server.content_uri)."""
+    project, _ = await require_project(pid)
+    limit = current_app.m3m.settings.runtime.max_request_body
+    raw = data.body.encode()
+    if len(raw) > limit:
+        raise invalid("body", f"larger than runtime.max_request_body ({limit} bytes)")
+    query = {}
+    for key, value in parse_qsl(data.query, keep_blank_values=True):
+        query.setdefault(key, value)  # the first value of a repeated key, as /bot- does
+    headers = {"content-type": data.contentType} if data.contentType else {}
+    began = perf_counter()
+    status, answer_headers, answer_body = await service_routes.answer(
+        runtime(), project["id"], data.method, data.path, query, headers, raw, request.remote_addr or "",
+        service_routes.PREFIX + project["slug"],
+    )
+    runtime().metrics.observe(project["id"], status, perf_counter() - began)
+    return {
+        "status": status,
+        "headers": {name.decode("latin-1"): value.decode("latin-1") for name, value in answer_headers},
+        "body": answer_body.decode("utf-8", "replace"),
+        "size": len(answer_body),
+    }
+
+
 # -- the services' routes ------------------------------------------------------------------------
 
 
@@ -231,12 +279,16 @@ async def typings(pid: str):
 @answers("default", Any, media="*/*", description=(
     "What the service answers: its status, headers and body. The platform's own answers are the error "
     "envelope: 404 no such project, 503 service_unavailable (not running), 413 a body over "
-    "runtime.max_request_body, 502 a bad answer, 504 timeout (no answer within runtime.route_timeout)."))
+    "runtime.max_request_body, 403 a service worker's script fetch, 500 a bad answer, 504 timeout "
+    "(no answer within runtime.route_timeout). Every answer carries a Content-Security-Policy sandbox "
+    "without allow-same-origin and X-Content-Type-Options: nosniff."))
 async def service_route(pid: str, path: str):
     """A route of the project's service: {server.uri}/bot-{project id or slug}/{path}.
 
     Served by the fast path (service_routes.py) before Quart; this route answers for a project whose
     service it did not find by that name: unknown, not running, or renamed while running."""
+    if "Service-Worker" in request.headers:
+        return quart_response(*service_routes.refused_worker())
     project = await resolve_project(pid)
     if project is None:
         return envelope(404, "no such project")
@@ -252,6 +304,24 @@ async def service_route(pid: str, path: str):
     status, headers, body = await service_routes.answer(
         runtime(), project["id"], request.method, "/" + path, {key: request.args.get(key) for key in request.args},
         {key.lower(): value for key, value in request.headers.items()}, raw, request.remote_addr or "",
+        service_routes.PREFIX + pid,
     )
     runtime().metrics.observe(project["id"], status, perf_counter() - began)
+    return quart_response(status, headers, body)
+
+
+def quart_response(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Response:
     return Response(body, status=status, headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers])
+
+
+@blueprint.after_app_request
+async def page_policy(response):
+    """Every answer under /bot- that Quart gives (the route's, its 404 and 503, a 405 or 500 of
+    Quart's own) carries the sandboxing page policy, as the fast path's do."""
+    if request.path.startswith(service_routes.PREFIX):
+        for name, value in PAGE_HEADERS.items():
+            if name == "Content-Security-Policy":
+                response.headers.add(name, value)  # a service's own policy stays, as a second one
+            else:
+                response.headers[name] = value
+    return response

@@ -175,7 +175,7 @@ KERNEL_JS = r"""
     return text + ']';
   };
   const okText = (value) => '{"ok":' + json(value) + '}';
-  // A route's answer: its head as JSON (status, headers, encoding), a newline (JSON text has
+  // A route's answer: its head as JSON (status, headers, encoding, route), a newline (JSON text has
   // none of its own), then the body as text, serialized here and only here: JSON for 'json',
   // as it is for 'text', one character per byte for 'binary' (the host encodes the text as
   // UTF-8, or Latin-1 for 'binary', and the bytes go to the client as they are).
@@ -185,7 +185,8 @@ KERNEL_JS = r"""
     if (encoding === 'json') { text = json(body); }
     else if (encoding === 'text') { text = typeof body === 'string' ? body : ''; }
     else if (encoding === 'binary') { text = binaryOf(body, 0, body.length); }
-    return '{"status":' + json(response.status) + ',"headers":' + json(response.headers) + ',"encoding":' + json(encoding) + '}\n' + text;
+    const route = typeof response.route === 'string' ? response.route : null;  // the route that answered, for the log
+    return '{"status":' + json(response.status) + ',"headers":' + json(response.headers) + ',"encoding":' + json(encoding) + ',"route":' + json(route) + '}\n' + text;
   };
   const errorInfo = (e) => {
     try {
@@ -379,7 +380,7 @@ class Sandbox:
 
     async def dispatch(self, request: dict, body: bytes) -> tuple[dict, bytes]:
         """A route call into the service: the request's head and body in; the response's head
-        {status, headers, encoding} (checked again by the server) and body bytes out, or
+        {status, headers, encoding, route} (checked again by the server) and body bytes out, or
         ({"error", "stack"}, b"")."""
         try:
             text = body.decode()

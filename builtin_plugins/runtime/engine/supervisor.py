@@ -73,6 +73,7 @@ class Service:
         self.sleep_task: asyncio.Task | None = None
         self.wake_task: asyncio.Task | None = None
         self.routes_asleep: list = []
+        self.noted_routes: set[str] = set()  # routes whose dropped headers this run's log told (service_routes.py)
 
     @property
     def id(self) -> str:
