@@ -1,9 +1,11 @@
-// What the server tells the UI before sign-in: its public address (server.uri) and version.
+// What the server tells the UI before sign-in: its public address (server.uri), where projects'
+// pages and files are (server.content_uri, else the same), and its version.
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "./api";
 
 export interface UiConfig {
   uri: string;
+  contentUri: string;
   version: string;
 }
 
@@ -13,8 +15,9 @@ export const configQuery = queryOptions({
   staleTime: Infinity,
 });
 
-/** The public address, for links the UI shows (service routes); this origin until it is known. */
-export function usePublicUri(): string {
+/** Where the services' routes are, for the links the UI shows (an origin of their own when the
+ * server has server.content_uri); this origin until it is known. */
+export function useContentUri(): string {
   const { data } = useQuery(configQuery);
-  return data?.uri ?? window.location.origin;
+  return data?.contentUri ?? window.location.origin;
 }

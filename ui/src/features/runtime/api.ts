@@ -12,6 +12,26 @@ export const restartService = (pid: string) => api<RuntimeState>(`${base(pid)}/r
 /** Sleep when idle on or off (null: the server's default). */
 export const setSleep = (pid: string, enabled: boolean | null) => api<RuntimeState>(`${base(pid)}/sleep`, { method: "PUT", json: { enabled } });
 
+/** A route's answer to the request tester's call (POST .../runtime/call). */
+export interface CallAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  size: number;
+}
+
+export interface CallIn {
+  method: string;
+  path: string;
+  query: string;
+  body: string;
+  contentType: string | null;
+}
+
+/** One route of the service called through the API: the same call as /bot-{slug}{path}, wherever
+ * the services' pages are served (server.content_uri), without the page ever running here. */
+export const callRoute = (pid: string, call: CallIn) => api<CallAnswer>(`${base(pid)}/call`, { method: "POST", json: call });
+
 /** After a start, stop or restart: the state and the pipeline's running light change together. */
 export async function afterRuntimeChange(queryClient: QueryClient, pid: string, state: RuntimeState) {
   queryClient.setQueryData(projectKeys.runtime(pid), state);

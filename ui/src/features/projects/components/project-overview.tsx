@@ -11,7 +11,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Skeleton } from "@/components/ui/skeleton";
 import { goalsQuery, statsQuery } from "@/features/goals/api";
 import { periodRange } from "@/features/goals/schema";
-import { usePublicUri } from "@/lib/config";
+import { useContentUri } from "@/lib/config";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { pipelineQuery, runtimeQuery } from "../api";
 import { useProject } from "../use-project";
@@ -35,7 +35,7 @@ export function ProjectOverview() {
   const [from, to] = periodRange("7");
   const slugs = (goals.data ?? []).map((goal) => goal.slug);
   const stats = useQuery(statsQuery(slugs, from, to));
-  const uri = usePublicUri();
+  const uri = useContentUri();
   const base = `${uri}/bot-${project.slug}`;
   const state = runtime.data;
   const active = pipeline.data?.releases.find((release) => release.active);

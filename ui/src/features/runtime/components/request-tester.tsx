@@ -1,5 +1,6 @@
 // A small request tester: one of the service's routes called with a method, path, query and body,
-// from this origin (the UI and /bot-* are served by the same server; the CSP's connect-src is 'self').
+// through the API (POST .../runtime/call): the answer comes back as data, so it works wherever the
+// services' pages are served (server.content_uri) and no page of a service runs in the UI.
 import { Loader2Icon, SendIcon } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -11,6 +12,7 @@ import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Textarea } from "@/components/ui/textarea";
 import { cn } from "@/lib/utils";
+import { callRoute } from "../api";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
@@ -21,7 +23,7 @@ interface Answer {
   body: string;
 }
 
-export function RequestTester({ slug, routes }: { slug: string; routes: { method: string; path: string }[] }) {
+export function RequestTester({ pid, routes }: { pid: string; routes: { method: string; path: string }[] }) {
   const { t } = useTranslation();
   const first = routes[0];
   const [method, setMethod] = useState<string>(first && METHODS.includes(first.method as never) ? first.method : "GET");
@@ -37,17 +39,16 @@ export function RequestTester({ slug, routes }: { slug: string; routes: { method
     setFailure(null);
     const began = performance.now();
     try {
-      const search = query.trim().replace(/^\?/, "");
-      const target = `/bot-${encodeURIComponent(slug)}${path.startsWith("/") ? path : `/${path}`}${search ? `?${search}` : ""}`;
       const withBody = method !== "GET" && body.trim() !== "";
-      const response = await fetch(target, {
+      const response = await callRoute(pid, {
         method,
-        headers: withBody ? { "Content-Type": looksJson(body) ? "application/json" : "text/plain" } : {},
-        body: withBody ? body : undefined,
+        path: path.startsWith("/") ? path : `/${path}`,
+        query: query.trim().replace(/^\?/, ""),
+        body: withBody ? body : "",
+        contentType: withBody ? (looksJson(body) ? "application/json" : "text/plain") : null,
       });
-      const text = await response.text();
-      const type = response.headers.get("Content-Type") ?? "";
-      setAnswer({ status: response.status, ms: Math.round(performance.now() - began), type, body: pretty(text, type) });
+      const type = response.headers["content-type"] ?? "";
+      setAnswer({ status: response.status, ms: Math.round(performance.now() - began), type, body: pretty(response.body, type) });
     } catch (error) {
       setFailure((error as Error).message);
     } finally {

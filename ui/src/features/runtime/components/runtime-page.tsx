@@ -21,7 +21,7 @@ import { RuntimeBadge } from "@/features/projects/components/runtime-badge";
 import { useProject } from "@/features/projects/use-project";
 import { useRunRelease } from "@/features/releases/components/use-run-release";
 import { formatBytes } from "@/lib/bytes";
-import { usePublicUri } from "@/lib/config";
+import { useContentUri } from "@/lib/config";
 import { formatNumber, formatUnit } from "@/lib/format";
 import { toastError } from "@/lib/form";
 import { Switch } from "@/components/ui/switch";
@@ -73,7 +73,7 @@ export function RuntimePage() {
   const queryClient = useQueryClient();
   const runtime = useQuery({ ...runtimeQuery(pid), refetchInterval: (query) => (query.state.data?.state === "starting" ? 1000 : 5000) });
   const pipeline = useQuery(pipelineQuery(pid));
-  const uri = usePublicUri();
+  const uri = useContentUri();
   const releases = pipeline.data?.releases ?? [];
   const [chosen, setChosen] = useState<string>();
   const release = chosen ?? runtime.data?.release ?? releases[0]?.version;
@@ -232,7 +232,7 @@ export function RuntimePage() {
               )}
             </CardContent>
           </Card>
-          {state.state === "running" && <RequestTester slug={project.slug} routes={state.routes} />}
+          {state.state === "running" && <RequestTester pid={pid} routes={state.routes} />}
         </>
       )}
     </div>
