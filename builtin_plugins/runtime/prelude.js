@@ -39,7 +39,7 @@ const compile = (pattern) => {
 };
 const add = (method) => (pattern, handler) => {
   if (typeof handler !== 'function') { throw new TypeError('$router.' + method.toLowerCase() + ' needs a handler function'); }
-  routes.push({ method, pattern, handler, ...compile(pattern) });
+  routes.push({ method, pattern, handler, name: method + ' ' + pattern, ...compile(pattern) });
   kernel.call('route', method, pattern);
 };
 const response = (status, body, headers) => ({ [RESPONSE]: true, status: Number(status) || 200, body, headers: headers || {} });
@@ -82,7 +82,7 @@ kernel.setDispatcher(async (request, body) => {
       headers: request.headers, body: parseBody(request, body), ip: request.ip,
     });
     const answer = toResponse(await route.handler(ctx));
-    answer.route = route.method + ' ' + route.pattern;  // which route answered: the server's notes name it
+    answer.route = route.name;  // which route answered: the server's notes name it
     return answer;
   }
   const status = allowed ? 405 : 404;
