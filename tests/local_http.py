@@ -35,7 +35,10 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         server: LocalHttp = self.server.owner
         server.requests.append({"method": self.command, "path": url.path, "port": self.client_address[1]})
-        if url.path == "/json":
+        if url.path in server.served:  # what a test gave LocalHttp.serve
+            body, headers = server.served[url.path]
+            self.answer(200, body, **headers)
+        elif url.path == "/json":
             self.answer(200, json.dumps({"hello": "world", "n": 1, "list": [1, 2.5]}).encode())
         elif url.path == "/echo":
             echoed = {"method": self.command, "path": url.path, "query": query, "headers": {k.lower(): v for k, v in self.headers.items()},
@@ -90,6 +93,7 @@ class LocalHttp:
         self.requests: list[dict] = []
         self.connections = 0
         self.endless_sent = 0
+        self.served: dict[str, tuple[bytes, dict]] = {}
         self.stopping = False
         self.httpd = Counting((host, 0), Handler)
         self.httpd.owner = self
@@ -97,6 +101,12 @@ class LocalHttp:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.url = f"{'https' if tls else 'http'}://{host}:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def serve(self, path: str, body: bytes, **headers: str) -> str:
+        """Answer GET `path` with `body` and these headers (`Content_Type`, `Content_Encoding`:
+        underscores become dashes) from now on; the URL of it."""
+        self.served[path] = (body, {"kind": headers.pop("Content_Type", "application/octet-stream"), **headers})
+        return self.url + path
 
     def __enter__(self) -> "LocalHttp":
         self.thread.start()

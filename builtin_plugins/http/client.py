@@ -1,17 +1,20 @@
 """The worker's one httpx client (its connections are reused by every request of the service) and
 the one place a request is sent: the whole request under one deadline, the body read in pieces
-into a sink that refuses past its cap, httpx's failures turned into Refused with a code."""
+and decoded here a piece at a time (decoding.py) into a sink that refuses past its cap, httpx's
+failures turned into Refused with a code."""
 
 from __future__ import annotations
 
 import asyncio
 import typing
+import zlib
 
 import httpcore
 import httpx
 
 from kernel.errors import Refused
 
+from .decoding import ACCEPT_ENCODING, Decoder
 from .guard import Guard, GuardedBackend
 
 CHUNK = 64 * 1024
@@ -42,7 +45,9 @@ def shared_client(settings, guard: Guard) -> httpx.AsyncClient:
     if _client is None:
         _client = httpx.AsyncClient(
             transport=GuardedTransport(settings, guard), trust_env=False, max_redirects=settings.max_redirects,
-            headers={"User-Agent": "m3m-http"},
+            # only the codings decoding.py undoes a piece at a time (httpx would add br and zstd
+            # when a plugin brings brotli or zstandard); a service's own header replaces it
+            headers={"User-Agent": "m3m-http", "Accept-Encoding": ACCEPT_ENCODING},
         )
     return _client
 
@@ -60,9 +65,11 @@ class Sink(typing.Protocol):
 
 async def send(client: httpx.AsyncClient, request: httpx.Request, *, timeout: float, follow: bool,
                limit: int, limit_name: str, sink: Sink) -> httpx.Response:
-    """Send `request` and pour its (decoded) body into `sink`, at most `limit` bytes: a declared
+    """Send `request` and pour its decoded body into `sink`, at most `limit` bytes: a declared
     Content-Length past it is refused before the body is read, and a body that grows past it is
-    cut off at the chunk that crosses it. Everything, redirects included, within `timeout`."""
+    cut off at the piece that crosses it, counted as it arrives and as it is decoded (no piece
+    larger than CHUNK, however small the bytes it came from: decoding.py). Everything,
+    redirects included, within `timeout`."""
     url = str(request.url)
     try:
         async with asyncio.timeout(timeout):
@@ -71,12 +78,17 @@ async def send(client: httpx.AsyncClient, request: httpx.Request, *, timeout: fl
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > limit:
                     raise too_large(url, limit, limit_name)
-                size = 0
-                async for chunk in response.aiter_bytes(CHUNK):
-                    size += len(chunk)
-                    if size > limit:
+                decoder = Decoder.of(response.headers.get_list("content-encoding", split_commas=True), CHUNK)
+                received = size = 0
+                async for raw in response.aiter_raw(CHUNK):
+                    received += len(raw)
+                    if received > limit:
                         raise too_large(url, limit, limit_name)
-                    await sink.write(chunk)
+                    for piece in decoder.decode(raw):
+                        size += len(piece)
+                        if size > limit:
+                            raise too_large(url, limit, limit_name)
+                        await sink.write(piece)
             finally:
                 await response.aclose()
             return response
@@ -90,7 +102,7 @@ async def send(client: httpx.AsyncClient, request: httpx.Request, *, timeout: fl
         raise Refused(422, f"url: {exc} (only http and https)", field="url") from None
     except httpx.LocalProtocolError as exc:
         raise Refused(422, f"the request cannot be sent: {exc}", field="headers") from None
-    except httpx.DecodingError as exc:
+    except zlib.error as exc:  # the body is not what its Content-Encoding says
         raise Refused(502, f"{url} sent a body that cannot be decoded: {exc}", code="bad_response") from None
     except httpx.HTTPError as exc:  # the server broke the protocol or the connection
         raise Refused(502, f"{request.method} {url} failed: {type(exc).__name__}: {exc}", code="network") from None
