@@ -47,10 +47,13 @@ interface HttpOptions {
  * Outgoing HTTP(S) from the service, on one client shared by the worker (connections are reused;
  * HTTP/2 with servers that offer it). Every call returns a Promise that rejects with an Error whose
  * `code` says what failed: `timeout`, `dns`, `refused` (nothing listens), `tls`, `too_large` (the
- * body passed http.max_response), `denied` (not the public internet: loopback, private, link-local,
+ * body, as it arrived or decoded, passed http.max_response), `bad_response` (a body that is not what
+ * its Content-Encoding says), `denied` (not the public internet: loopback, private, link-local,
  * metadata... unless http.allowed opens it; never m3m itself nor its database; checked after DNS and
  * on every redirect), `redirects`, `network`; a bad option rejects with `validation_failed` and `fields`.
- * A 4xx or 5xx answer is no rejection: check `ok` or `status`.
+ * A 4xx or 5xx answer is no rejection: check `ok` or `status`. gzip and deflate answers are decoded
+ * (requests say `Accept-Encoding: gzip, deflate` unless `headers` set their own); an answer in
+ * another coding (br, zstd...) is given as it came: read it with responseType 'bytes'.
  */
 declare const $http: {
   request(options: HttpOptions & { url: string }): Promise<HttpResponse>;
