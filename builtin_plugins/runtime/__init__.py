@@ -79,7 +79,8 @@ async def m3m_project_deleted(app, project_id):
 
 @hookimpl(optionalhook=True)
 def m3m_project_collections():
-    return {"runtime_services": {"field": "project", "omit": ["pid", "startedAt", "restarts", "reason"]}}
+    # `cpu`, the project's CPU share, is the operator's to give: it never travels in an archive.
+    return {"runtime_services": {"field": "project", "omit": ["pid", "startedAt", "restarts", "reason", "cpu"]}}
 
 
 @hookimpl(optionalhook=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from time import perf_counter
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, StringConstraints, field_validator
 from quart import Blueprint, Response, current_app, request
 from quart_schema import document_querystring, tag
 
@@ -18,6 +19,7 @@ from kernel.tenancy import require_project, resolve_project
 
 from .apis import typings as typings_of
 from . import service_routes
+from .engine.cpu import MIN_SHARE
 from .engine.logs import RESET
 from .service import Runtime
 
@@ -35,6 +37,23 @@ class SleepIn(Schema):
     enabled: StrictBool | None  # null: as the server's runtime.sleep_when_idle says
 
 
+class CpuIn(Schema):
+    # cores its workers may use on average; null: the server's runtime.cpu_share; 0: no bound
+    share: Annotated[StrictFloat, Field(ge=0)] | None
+
+    @field_validator("share")
+    @classmethod
+    def _cores(cls, value: float | None) -> float | None:
+        if value is None:
+            return None
+        cores = os.cpu_count() or 1
+        if 0 < value < MIN_SHARE:
+            raise ValueError(f"must be 0 (no bound) or at least {MIN_SHARE} cores")
+        if value > cores:
+            raise ValueError(f"must be at most {cores} cores (this machine has {cores})")
+        return float(value)
+
+
 class ServiceRoute(Answer):
     method: str
     path: str
@@ -44,6 +63,13 @@ class Sleep(Answer):
     enabled: bool
     after: float | None  # seconds without a request before it sleeps
     awake: str | None  # what keeps it awake now (a schedule, timers); null: it may sleep
+
+
+class Cpu(Answer):
+    share: float | None  # cores its workers may use on average; null: no bound
+    usage: float  # cores its worker uses now (smoothed over a few seconds)
+    throttled: bool  # held at its share: its credit of share x runtime.cpu_window CPU-seconds is spent
+    reason: str | None  # why, while throttled
 
 
 class RuntimeState(Answer):
@@ -56,6 +82,7 @@ class RuntimeState(Answer):
     routes: list[ServiceRoute]
     reason: str | None
     sleep: Sleep
+    cpu: Cpu
 
 
 class CallIn(Schema):
@@ -96,7 +123,7 @@ async def _state(project_id: str) -> dict:
 @tag(["runtime"])
 @answers(200, RuntimeState)
 async def get_state(pid: str):
-    """{state: stopped|starting|running|sleeping|crashed, release, pid, startedAt, restarts, memory, routes, reason, sleep}"""
+    """{state: stopped|starting|running|sleeping|crashed, release, pid, startedAt, restarts, memory, routes, reason, sleep, cpu}"""
     project, _ = await require_project(pid)
     return await _state(project["id"])
 
@@ -133,6 +160,23 @@ async def sleep(pid: str, data: SleepIn):
     wakes a sleeping service. Answers the runtime state, whose `sleep` says what keeps it awake."""
     project, _ = await require_project(pid)
     await runtime().set_sleep(project["id"], data.enabled)
+    return await _state(project["id"])
+
+
+@blueprint.put("/api/projects/<pid>/runtime/cpu")
+@tag(["runtime"])
+@answers(200, RuntimeState)
+@body(CpuIn)
+async def cpu(pid: str, data: CpuIn):
+    """The project's CPU share in cores (docs/runtime/process.md "CPU"), or null for the server's
+    runtime.cpu_share. A member may lower it; more than the server's share (or 0, no bound) is
+    root's to give. Applies to the running worker at once; answers the runtime state."""
+    project, principal = await require_project(pid, settings=True)
+    server = current_app.m3m.settings.runtime.cpu_share
+    if data.share is not None and server and not 0 < data.share <= server and not principal.is_root:
+        raise Refused(403, f"only root may give a project more than the server's CPU share of {server:g} cores",
+                      fields={"share": f"at most {server:g} cores"})
+    await runtime().set_cpu(project["id"], data.share)
     return await _state(project["id"])
 
 

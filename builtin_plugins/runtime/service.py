@@ -13,6 +13,7 @@ from kernel.plugins import await_me_maybe, first_result
 from kernel.times import now
 
 from .apis import runtime_apis
+from .engine.cpu import cpu_state
 from .engine.logs import LogStore
 from .engine.supervisor import Supervisor
 from .metrics import Metrics
@@ -110,6 +111,17 @@ class Runtime:
         chosen = (stored or {}).get("sleep")
         return settings.sleep_after if (settings.sleep_when_idle if chosen is None else chosen) else None
 
+    def cpu_share(self, stored: dict | None) -> float | None:
+        """Cores the project's workers may use on average, None for no bound: its own share
+        (PUT .../runtime/cpu: root may raise it, members may lower it), else runtime.cpu_share."""
+        chosen = (stored or {}).get("cpu")
+        share = self.app.m3m.settings.runtime.cpu_share if chosen is None else chosen
+        return share or None
+
+    async def set_cpu(self, project_id: str, share: float | None) -> None:
+        await put_document(self.states, {"project": project_id}, {"cpu": share, "updated": now()})
+        self.supervisor.set_cpu_share(project_id, self.cpu_share(await self.stored(project_id)))
+
     async def set_sleep(self, project_id: str, enabled: bool | None) -> None:
         await put_document(self.states, {"project": project_id}, {"sleep": enabled, "updated": now()})
         self.supervisor.set_sleep(project_id, self.sleep_after(await self.stored(project_id)))
@@ -117,13 +129,15 @@ class Runtime:
     async def start(self, project: dict, release: dict) -> dict:
         self.metrics.slugs[project["id"]] = project["slug"]  # its label, even if it stops before a sample
         await self.set_desired(project["id"], "running", release["version"])
-        return await self.supervisor.start(project, release, sleep_after=self.sleep_after(await self.stored(project["id"])))
+        stored = await self.stored(project["id"])
+        return await self.supervisor.start(project, release, sleep_after=self.sleep_after(stored), cpu_share=self.cpu_share(stored))
 
     async def restart(self, project: dict, release: dict) -> dict:
         """Stop + start of the same release (the run's log goes on)."""
         await self.set_desired(project["id"], "running", release["version"])
-        sleep_after = self.sleep_after(await self.stored(project["id"]))
-        return await self.supervisor.restart(project["id"], project, release, sleep_after=sleep_after)
+        stored = await self.stored(project["id"])
+        return await self.supervisor.restart(project["id"], project, release, sleep_after=self.sleep_after(stored),
+                                             cpu_share=self.cpu_share(stored))
 
     async def stop(self, project_id: str) -> None:
         await self.set_desired(project_id, "stopped")
@@ -144,6 +158,7 @@ class Runtime:
             "routes": [],
             "reason": None,
             "sleep": {"enabled": sleep_after is not None, "after": self.app.m3m.settings.runtime.sleep_after, "awake": None},
+            "cpu": cpu_state(self.cpu_share(stored), None),
         }
 
     async def autostart(self) -> None:
@@ -165,7 +180,7 @@ class Runtime:
                 # The same run goes on: its log (what happened before the server went down) stays.
                 # One that was asleep stays asleep until a request: a reboot costs it nothing.
                 await self.supervisor.start(project, release, new_log=False, sleep_after=self.sleep_after(doc),
-                                            asleep=doc.get("state") == "sleeping")
+                                            asleep=doc.get("state") == "sleeping", cpu_share=self.cpu_share(doc))
 
         async with self.app.app_context():
             starts = [asyncio.create_task(start(doc)) async for doc in self.states.find({"desired": "running"})]
@@ -179,6 +194,8 @@ class Runtime:
         """Start the project's service when its stored wish is to run (an imported project)."""
         from kernel.tenancy import resolve_project
 
+        # A CPU share is the server's operator's to give, never an archive's (export omits it).
+        await self.states.update_one({"project": project_id}, {"$unset": {"cpu": ""}})
         doc = await self.stored(project_id)
         if not doc or doc.get("desired") != "running":
             return
@@ -187,7 +204,7 @@ class Runtime:
         release = await self.release(project_id, doc.get("release") or "")
         if project is None or release is None:
             return
-        await self.supervisor.start(project, release, sleep_after=self.sleep_after(doc))
+        await self.supervisor.start(project, release, sleep_after=self.sleep_after(doc), cpu_share=self.cpu_share(doc))
 
     async def forget(self, project_id: str) -> None:
         await self.supervisor.stop(project_id, record=False)

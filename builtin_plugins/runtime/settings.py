@@ -1,8 +1,16 @@
 """The runtime's settings section [runtime]: the limits of every service's worker."""
 
-from pydantic import Field, StrictBool, field_validator
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, field_validator
 
 from kernel.settings import Duration, Int, Section, Size
+from kernel.units import parse_duration
+
+from .engine.cpu import MIN_SHARE
+
+# Seconds, where 0 means never.
+DurationOrNever = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
 
 
 class RuntimeSettings(Section):
@@ -19,7 +27,23 @@ class RuntimeSettings(Section):
     sleep_when_idle: StrictBool = False  # for projects that did not choose (PUT .../runtime/sleep)
     sleep_after: Duration = 15 * 60  # without a request this long, a service that may sleep does
     log_runs: Int = Field(10, ge=0, le=1000)  # past runs whose logs are kept (docs/runtime/logs.md)
+    # The CPU bound of every worker (docs/runtime/process.md "CPU"): cores it may use on average
+    # (0: no bound); it may burst above that until it spent a credit of cpu_share x cpu_window
+    # CPU-seconds, then it is held at its share (a delegated cgroup v2, else SIGSTOP/SIGCONT).
+    cpu_share: StrictFloat = Field(0.5, ge=0, le=1024)
+    cpu_window: Duration = 10
+    cpu_restart_after: DurationOrNever = 60  # held at its share this long, answering no request: restarted (0: never)
+    cpu_nice: Int = Field(5, ge=0, le=19)  # every worker's nice value: the server, with this watch, is served first
+    cpu_cgroup: StrictBool = True  # use a delegated cgroup v2 with the cpu controller when there is one
     metrics_token: str = ""  # when set, `Authorization: Bearer <it>` reads /api/metrics (else root only)
+
+    @field_validator("cpu_share")
+    @classmethod
+    def _share(cls, value: float) -> float:
+        # Below it the duty cycle would hold a worker stopped for seconds at a time (heartbeats late).
+        if 0 < value < MIN_SHARE:
+            raise ValueError(f"must be 0 (no bound) or at least {MIN_SHARE} cores")
+        return float(value)
 
     @field_validator("metrics_token")
     @classmethod

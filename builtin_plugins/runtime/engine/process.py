@@ -31,6 +31,7 @@ class WorkerProcess:
         self.awake: str | None = "booting"  # why it must not sleep, from its heartbeats; None: it may
         self.routes: list = []
         self.retiring = False  # being stopped on purpose: its exit is not a crash
+        self.cpu = None  # its CPU account (cpu.py) once taken for a service
         self._stderr: collections.deque[str] = collections.deque()
         self._stderr_size = 0
         self._tasks = [asyncio.create_task(channel.serve()), asyncio.create_task(self._drain_stderr())]

@@ -2,7 +2,8 @@
 
 It starts, stops and restarts workers, restarts crashed ones with exponential backoff up to a
 limit, kills what runs away (a route past its timeout whose worker stops answering, RSS over the
-memory cap, no heartbeat, a stop past its deadline) and recycles workers past an RSS or
+memory cap, no heartbeat, a stop past its deadline, a busy loop held at its CPU share: cpu.py
+holds workers to their share) and recycles workers past an RSS or
 request-count threshold with a hand-over that loses no request. It keeps no database: its owner
 (the runtime plugin) persists states through `on_change`. docs/runtime/process.md tells the
 policy; this file is its only implementation.
@@ -21,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
+from .cpu import CpuGuard, cpu_state
 from .ipc import ChannelClosed, RemoteError
 from .logs import LogStore
 from .process import WorkerProcess, crash_site, exit_reason
@@ -74,6 +76,7 @@ class Service:
         self.wake_task: asyncio.Task | None = None
         self.routes_asleep: list = []
         self.noted_routes: set[str] = set()  # routes whose dropped headers this run's log told (service_routes.py)
+        self.cpu_share: float | None = None  # cores its workers may use on average (cpu.py); None: no bound
 
     @property
     def id(self) -> str:
@@ -97,6 +100,7 @@ class Service:
                 # what keeps it awake now (a schedule, a timer), None when it may sleep
                 "awake": worker.awake if worker else None,
             },
+            "cpu": cpu_state(self.cpu_share, worker.cpu if worker else None),
         }
 
 
@@ -133,12 +137,17 @@ class Supervisor:
         self.writes_held = 0  # backups reading now: every worker's writes wait (writes.py)
         # What a worker knows before its boot message: the plugins to leave out, so the fork
         # server builds the workers' APIs once with the right ones (apis.process_apis).
-        self.worker_env = {"M3M_PLUGINS_BLOCKED": json.dumps(list(settings.plugins.blocked))}
+        self.worker_env = {
+            "M3M_PLUGINS_BLOCKED": json.dumps(list(settings.plugins.blocked)),
+            "M3M_WORKER_NICE": str(settings.runtime.cpu_nice),
+        }
+        self.cpu = CpuGuard(self.runtime, self._event)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     async def start_watching(self) -> None:
         if self._watcher is None:
+            self.cpu.open()  # before the fork server: with cgroups, the server's processes move first
             await self._ensure_zygote()
             self._watcher = asyncio.create_task(self._watch_forever())
             self._prepare_spare()
@@ -203,7 +212,7 @@ class Supervisor:
         return worker
 
     async def start(self, project: dict, release: dict, new_log: bool = True,
-                    sleep_after: float | None = None, asleep: bool = False) -> dict:
+                    sleep_after: float | None = None, asleep: bool = False, cpu_share: float | None = None) -> dict:
         """Stop what runs for the project, then boot `release` ({version, code}) in a new run.
 
         Answers once the service runs or crashed. A stop meanwhile cancels the boot. `asleep`
@@ -212,6 +221,7 @@ class Supervisor:
         service = Service(project, release)
         service.sleep_after = sleep_after
         service.idle_after = self.runtime.sleep_after
+        service.cpu_share = cpu_share
         self.services[project["id"]] = service
         self.slugs[project["slug"]] = project["id"]
         if new_log:
@@ -229,11 +239,13 @@ class Supervisor:
             await service.stopped.wait()
         return service.snapshot()
 
-    async def restart(self, project_id: str, project: dict, release: dict, sleep_after: float | None = None) -> dict:
+    async def restart(self, project_id: str, project: dict, release: dict, sleep_after: float | None = None,
+                      cpu_share: float | None = None) -> dict:
         """Stop + start of the same release; the run's log goes on (it shows both halves)."""
         if project_id in self.services:
             self._event(self.services[project_id], "INFO", "restarting")
-        return await self.start(project, release, new_log=project_id not in self.services, sleep_after=sleep_after)
+        return await self.start(project, release, new_log=project_id not in self.services, sleep_after=sleep_after,
+                                cpu_share=cpu_share)
 
     def set_sleep(self, project_id: str, sleep_after: float | None) -> None:
         """Sleep when idle on (after that many idle seconds) or off; off wakes a sleeping service."""
@@ -244,6 +256,15 @@ class Supervisor:
         service.last_active = time.monotonic()
         if sleep_after is None and service.state == "sleeping":
             self._wake_up(service)
+
+    def set_cpu_share(self, project_id: str, share: float | None) -> None:
+        """A new CPU share (cores; None: no bound) for the service's workers, from now on."""
+        service = self.services.get(project_id)
+        if service is None:
+            return
+        service.cpu_share = share
+        for worker in service.workers:
+            self.cpu.set_share(service, worker, share)
 
     async def stop(self, project_id: str, record: bool = True) -> dict | None:
         """$service.shutdown with the deadline, then the process ends. A boot in progress is
@@ -441,6 +462,7 @@ class Supervisor:
         except OSError as exc:  # fork failed: no memory, too many processes or files
             raise RemoteError(f"the worker could not be started: {exc}") from None
         service.workers.add(worker)
+        self.cpu.place(worker, service.cpu_share)
         reaper = asyncio.create_task(self._guarded(service, self._reap(service, worker)))
         service.reapers.add(reaper)
         reaper.add_done_callback(service.reapers.discard)
@@ -479,6 +501,7 @@ class Supervisor:
     async def _reap(self, service: Service, worker: WorkerProcess) -> None:
         """Every worker is waited for; one that dies while taking requests is a crash."""
         code = await worker.process.wait()
+        self.cpu.forget(worker)
         service.workers.discard(worker)
         if service.stopping or worker.retiring or service.worker is not worker:
             return
@@ -503,15 +526,17 @@ class Supervisor:
         self._event(service, "INFO", f"started (pid {worker.pid})")
         await self._changed(service)
 
-    async def _crashed(self, service: Service, reason: str, stack: str | None) -> None:
-        """State crashed with the reason; a restart after restart_backoff * 2^n, n < restart_limit."""
+    async def _crashed(self, service: Service, reason: str, stack: str | None, stable: bool = True) -> None:
+        """State crashed with the reason; a restart after restart_backoff * 2^n, n < restart_limit.
+        A run that lasted STABLE_SECONDS resets the count, unless it was not `stable` (it spent
+        its time held at its CPU share: a busy loop restarted forever would never stay down)."""
         service.state = "crashed"
         service.reason = reason
         service.worker = None
         log.warning("runtime: the service of %s crashed: %s", service.project.get("slug", service.id), reason)
         self.count(service.id, "crashes")
         self._event(service, "ERROR", f"crashed: {reason}" + (f"\n{stack.strip()}" if stack and stack.strip() else ""))
-        if time.monotonic() - service.run_started > STABLE_SECONDS:
+        if stable and time.monotonic() - service.run_started > STABLE_SECONDS:
             service.restarts = 0
         await self._changed(service)
         if service.restarts >= self.runtime.restart_limit:
@@ -546,13 +571,13 @@ class Supervisor:
             worker.kill()
         await worker.wait()
 
-    async def _replace(self, service: Service, worker: WorkerProcess, why: str) -> None:
+    async def _replace(self, service: Service, worker: WorkerProcess, why: str, stable: bool = True) -> None:
         """Kill a worker that cannot go on; a fresh one boots through the crash path (backoff)."""
         if service.worker is not worker or service.stopping:
             return  # already replaced (several timed-out requests may ask at once)
         worker.kill()
         self._event(service, "ERROR", f"killed (pid {worker.pid}): {why}")
-        await self._crashed(service, f"killed: {why}", None)
+        await self._crashed(service, f"killed: {why}", None, stable)
 
     async def _check_frozen(self, service: Service, worker: WorkerProcess) -> None:
         """A route timed out: a worker that still answers a ping only has a slow route; one that
@@ -606,6 +631,10 @@ class Supervisor:
 
     def _watch_once(self) -> None:
         for service in list(self.services.values()):
+            for each in list(service.workers):  # booting and retiring ones are held to their share too
+                why = self.cpu.watch(service, each)
+                if why and each is service.worker and service.state == "running":
+                    self._spawn(service, self._replace(service, each, why, stable=False))
             worker = service.worker
             if worker is None or not worker.alive or service.state != "running":
                 continue

@@ -286,12 +286,25 @@ def limit_memory() -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
+def limit_cpu() -> None:
+    """This worker's nice value (runtime.cpu_nice), set before its engine starts any thread (a
+    nice value is per thread, and threads inherit it): the server, where the CPU watch runs
+    (cpu.py), is served before any worker, however many of them spin."""
+    nice = int(os.environ.get("M3M_WORKER_NICE", "0"))
+    if nice:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, max(nice, os.getpriority(os.PRIO_PROCESS, 0)))
+        except OSError:
+            pass
+
+
 if __name__ == "__main__":
     # Ctrl-C in a terminal reaches the whole process group: the server stops its workers, running
     # their $service.shutdown handlers, rather than each dying on the spot.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     limit_memory()
+    limit_cpu()
     prewarm()
     asyncio.run(main())
     sys.exit(0)

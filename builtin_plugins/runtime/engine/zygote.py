@@ -136,6 +136,7 @@ def become_worker(control: socket.socket, request: dict, fds: list[int], server_
 
         worker.die_with_parent()
         worker.limit_memory()
+        worker.limit_cpu()
         worker.prewarm()
         asyncio.run(worker.main())
         status = 0
