@@ -206,3 +206,63 @@ def test_a_project_share_holds_its_service(cpu_server):
     assert not bound.state()["cpu"]["throttled"]
     for service in (free, bound):
         service.stop()
+
+
+# -- the cgroup v2 path, on a tree made to look like a delegated one -----------------------------
+# This machine (and CI's) has the cpu controller under cgroup v1, so the duty cycle above is what
+# runs. What can be checked of the cgroup v2 path without one: the detection, and what it writes.
+
+
+def fake_proc(tmp_path: Path, own: str, mount_root: str = "/", controllers: str = "cpuset cpu io memory pids") -> tuple[Path, Path]:
+    tree = tmp_path / "cgroup2"
+    directory = tree / own[len(mount_root.rstrip("/")):].lstrip("/")
+    directory.mkdir(parents=True)
+    (directory / "cgroup.controllers").write_text(controllers + "\n")
+    (directory / "cgroup.subtree_control").write_text("\n")
+    (directory / "cgroup.procs").write_text("101\n102\n")
+    proc = tmp_path / "proc"
+    proc.mkdir()
+    (proc / "mountinfo").write_text(
+        "22 1 0:21 / /sys rw,nosuid shared:7 - sysfs sysfs rw\n"
+        f"29 22 0:26 {mount_root} {tree} rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate\n"
+    )
+    (proc / "cgroup").write_text(f"1:cpu:/\n0::{own}\n")
+    return proc, directory
+
+
+def test_a_delegated_cgroup_is_found_and_used(tmp_path):
+    proc, directory = fake_proc(tmp_path, "/system.slice/m3m.service")
+    assert cgroup.find(proc) == directory
+    groups = cgroup.Cgroups(directory)
+    groups.prepare()
+    # The server's processes left for the leaf, and the cpu controller is handed down.
+    assert (directory / "server" / "cgroup.procs").read_text() == "102"  # each pid written in turn
+    assert (directory / "cgroup.subtree_control").read_text() == "+cpu"
+    groups.adopt(4321)
+    assert (directory / "worker-4321" / "cgroup.procs").read_text() == "4321"
+    groups.limit(4321, 0.25)
+    assert (directory / "worker-4321" / "cpu.max").read_text() == "25000 100000"
+    assert (directory / "worker-4321" / "cpu.weight").read_text() == "1"
+    groups.limit(4321, None)
+    assert (directory / "worker-4321" / "cpu.max").read_text() == "max 100000"
+    assert (directory / "worker-4321" / "cpu.weight").read_text() == "100"
+
+
+def test_a_container_mount_of_a_subtree_is_followed(tmp_path):
+    proc, directory = fake_proc(tmp_path, "/docker/abc/m3m", mount_root="/docker/abc")
+    assert cgroup.find(proc) == directory
+
+
+@pytest.mark.parametrize("case, reason", [
+    ("no cpu controller", "has no cpu controller"),
+    ("no cgroup2", "no cgroup v2 is mounted"),
+    ("not in one", "this process is in no cgroup v2"),
+])
+def test_anything_less_is_a_reason_for_the_duty_cycle(tmp_path, case, reason):
+    proc, directory = fake_proc(tmp_path, "/m3m", controllers="memory pids" if case == "no cpu controller" else "cpu memory")
+    if case == "not in one":
+        (proc / "cgroup").write_text("1:cpu:/\n")
+    if case == "no cgroup2":
+        (proc / "mountinfo").write_text((proc / "mountinfo").read_text().replace("cgroup2 cgroup2", "cgroup cgroup"))
+    with pytest.raises(cgroup.CgroupUnavailable, match=reason):
+        cgroup.find(proc)

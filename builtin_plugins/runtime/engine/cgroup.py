@@ -11,7 +11,7 @@ Layout, under the delegated cgroup D: the kernel lets a cgroup hand controllers 
 only when it has no processes of its own, so the processes of D (the server, the embedded
 database it started) move to the leaf `D/server` and `+cpu` goes into `D/cgroup.subtree_control`;
 each worker then gets `D/worker-PID`, whose `cpu.max` is "max" while it has credit and
-"QUOTA PERIOD" (its share of each period) while it is throttled.
+"QUOTA PERIOD" (its share of each period) while it is throttled, with `cpu.weight` 1 then.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import os
 from pathlib import Path
 
 PERIOD_US = 100_000  # cpu.max's period: the kernel's default
+DEFAULT_WEIGHT = 100  # cpu.weight: the kernel's default
+THROTTLED_WEIGHT = 1  # the least there is
 
 
 class CgroupUnavailable(Exception):
@@ -89,9 +91,12 @@ class Cgroups:
         (own / "cgroup.procs").write_text(str(pid))
 
     def limit(self, pid: int, share: float | None) -> None:
-        """`share` cores at most from now on; None lifts the bound."""
+        """`share` cores at most from now on, and the least weight beside the other cgroups (what
+        nice 19 is to a process: whatever else wants the core goes first); None lifts both."""
+        own = self.root / f"worker-{pid}"
         quota = "max" if share is None else str(max(1000, round(share * PERIOD_US)))
-        (self.root / f"worker-{pid}" / "cpu.max").write_text(f"{quota} {PERIOD_US}")
+        (own / "cpu.max").write_text(f"{quota} {PERIOD_US}")
+        (own / "cpu.weight").write_text(str(DEFAULT_WEIGHT if share is None else THROTTLED_WEIGHT))
 
     def remove(self, pid: int) -> None:
         """The cgroup of an ended worker (the kernel refuses while a process is in it)."""

@@ -31,6 +31,7 @@ from .cgroup import Cgroups, CgroupUnavailable, find
 log = logging.getLogger("m3m.runtime")
 
 MIN_SHARE = 0.1  # cores; below it the duty cycle would stop a worker for seconds at a time
+LAST_NICE = 19  # a throttled worker's: whatever else wants the core goes first
 TICK = 0.05  # seconds a throttled worker may run between two looks at its credit
 SMOOTHING = 2.0  # seconds: the time constant of the usage the runtime state shows
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -203,6 +204,7 @@ class CpuGuard:
         if account.in_cgroup:
             self._limit(worker, account.share)
         else:
+            _renice(worker.pid, LAST_NICE)
             account.holder = asyncio.create_task(self._hold(worker, account))
 
     def _release(self, service, worker, account: Account, why: str) -> None:
@@ -211,9 +213,11 @@ class CpuGuard:
         self.event(service, "INFO", f"no longer throttled (pid {worker.pid}): {why}")
         if account.in_cgroup:
             self._limit(worker, None)
-        elif account.holder is not None:
-            account.holder.cancel()  # its `finally` lets the worker go on
-            account.holder = None
+        else:
+            _renice(worker.pid, self.runtime.cpu_nice)
+            if account.holder is not None:
+                account.holder.cancel()  # its `finally` lets the worker go on
+                account.holder = None
 
     def _limit(self, worker, share: float | None) -> None:
         try:
@@ -249,6 +253,16 @@ def _signal(account: Account, signum: int) -> bool:
         return True
     except OSError:  # it ended
         return False
+
+
+def _renice(pid: int, nice: int) -> None:
+    """The nice value of the worker's main thread, where its JS runs. Back to a lower value needs
+    CAP_SYS_NICE (or RLIMIT_NICE): a server without it leaves a released worker at LAST_NICE
+    until it is replaced (a recycle, a restart)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
+    except OSError:
+        pass
 
 
 def _close(account: Account) -> None:
