@@ -73,6 +73,7 @@ bench: bytecode
 	$(VENV)/bin/python bench/boot_cpu.py 12
 	$(VENV)/bin/python bench/native_image.py
 	$(VENV)/bin/python bench/outgoing_http.py
+	$(VENV)/bin/python bench/cpu_hog.py
 
 # The web UI's budget: the sign-in page's JS and the time to an interactive projects page.
 bench-ui: install ui chromium

@@ -208,3 +208,24 @@ def test_sleep_when_idle_is_switched_on_the_service_sleeps_and_a_request_wakes_i
         assert page.get_by_role("switch", name="Sleep when idle").get_attribute("aria-checked") == "true"
     finally:
         client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)
+
+
+def test_a_service_held_at_its_cpu_share_says_so_and_why(root_page, client, root_headers):
+    """A busy loop in a timer, under a lowered CPU share (0.1 core, root's choice): once its credit
+    is spent the runtime page shows that it is held at its share, and why (issue [13] finding 7)."""
+    page = root_page
+    project = make_project(client, root_headers, "Spinner")
+    api = f"/api/projects/{project['id']}"
+    spin = "setInterval(() => { const end = Date.now() + 20; while (Date.now() < end) {} }, 0)\n"
+    client.put(f"{api}/pipeline/branches/develop", json={"code": spin}, headers=root_headers)
+    client.post(f"{api}/pipeline/releases", json={"branch": "develop", "bump": "minor", "comment": "", "tags": []}, headers=root_headers)
+    assert client.put(f"{api}/runtime/cpu", json={"share": 0.1}, headers=root_headers).status_code == 200
+    assert client.post(f"{api}/runtime/start", json={"release": "1.0"}, headers=root_headers, timeout=60).json()["state"] == "running"
+    try:
+        open_page(page, f"/projects/{project['slug']}/runtime")
+        held = page.get_by_test_id("cpu-throttled")
+        held.wait_for(timeout=60_000)  # the page polls the state: its credit (1 CPU-second) spent first
+        assert "Held at its CPU share: over its CPU share of 0.1 cores" in held.inner_text()
+        look(page, "runtime-cpu-throttled")
+    finally:
+        client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)

@@ -198,9 +198,9 @@ class CpuGuard:
         account.requests_seen = worker.requests
         account.reason = (
             f"over its CPU share of {account.share:g} cores (at {account.usage:.2f} cores, its credit of "
-            f"{account.capacity:g} CPU-seconds spent): held at its share"
+            f"{account.capacity:g} CPU-seconds spent)"
         )
-        self.event(service, "WARN", f"throttled (pid {worker.pid}): {account.reason}")
+        self.event(service, "WARN", f"throttled (pid {worker.pid}): {account.reason}; held at its share")
         if account.in_cgroup:
             self._limit(worker, account.share)
         else:

@@ -45,6 +45,8 @@ export interface RuntimeState {
   reason: string | null;
   /** Sleep when idle: on or off, after how many idle seconds, and what keeps it awake now. */
   sleep: { enabled: boolean; after: number | null; awake: string | null };
+  /** The CPU share (cores; null: no bound), the worker's use now, and whether it is held at its share, with why. */
+  cpu: { share: number | null; usage: number; throttled: boolean; reason: string | null };
 }
 
 export interface Release {

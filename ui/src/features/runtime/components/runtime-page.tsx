@@ -138,6 +138,12 @@ export function RuntimePage() {
                   </pre>
                 </div>
               )}
+              {state.state === "running" && state.cpu?.throttled && (
+                <div role="status" className="flex gap-2 rounded-lg bg-amber-500/10 p-3 text-sm text-amber-800 dark:text-amber-300">
+                  <TriangleAlertIcon className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
+                  <p data-testid="cpu-throttled">{t("service.cpuThrottled", { reason: state.cpu.reason ?? "" })}</p>
+                </div>
+              )}
               <dl className="grid grid-cols-2 gap-4 sm:grid-cols-5">
                 <Fact label={t("service.release")}>{state.release ?? t("service.none")}</Fact>
                 <Fact label={t("service.pid")}>{state.pid ?? t("service.none")}</Fact>
