@@ -194,8 +194,6 @@ class Runtime:
         """Start the project's service when its stored wish is to run (an imported project)."""
         from kernel.tenancy import resolve_project
 
-        # A CPU share is the server's operator's to give, never an archive's (export omits it).
-        await self.states.update_one({"project": project_id}, {"$unset": {"cpu": ""}})
         doc = await self.stored(project_id)
         if not doc or doc.get("desired") != "running":
             return

@@ -266,3 +266,40 @@ def test_anything_less_is_a_reason_for_the_duty_cycle(tmp_path, case, reason):
         (proc / "mountinfo").write_text((proc / "mountinfo").read_text().replace("cgroup2 cgroup2", "cgroup cgroup"))
     with pytest.raises(cgroup.CgroupUnavailable, match=reason):
         cgroup.find(proc)
+
+
+def test_an_archive_cannot_carry_a_cpu_share(cpu_server):
+    """A share is the operator's to give: an export leaves it out, and an archive rewritten to
+    carry `cpu: 0` (no bound) is refused, naming it, and nothing is imported."""
+    import hashlib
+    import io
+    import json
+    import tarfile
+
+    import bson
+
+    client, root = cpu_server.client, cpu_server.root_headers
+    service = deploy(cpu_server, QUIET, share=0)
+    exported = client.get(service.api("/export"), headers=root)
+    assert exported.status_code == 200, exported.text
+    hostile = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(exported.content)) as tar, tarfile.open(fileobj=hostile, mode="w:gz") as out:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        states = bson.decode_all(tar.extractfile("db/runtime_services.bson").read())
+        assert states and all("cpu" not in state for state in states), states  # not exported
+        raw = b"".join(bson.encode({**state, "cpu": 0.0}) for state in states)
+        manifest["collections"]["runtime_services"]["sha256"] = hashlib.sha256(raw).hexdigest()
+        for member in tar:
+            data = tar.extractfile(member).read() if member.isfile() else None
+            if member.name == "db/runtime_services.bson":
+                data = raw
+            elif member.name == "manifest.json":
+                data = json.dumps(manifest).encode()
+            if data is not None:
+                member.size = len(data)
+            out.addfile(member, io.BytesIO(data) if data is not None else None)
+    projects = client.get("/api/projects", headers=root).json()["totalItems"]
+    imported = client.post("/api/projects/import", content=hostile.getvalue(), headers=root, timeout=120)
+    assert imported.status_code == 422 and "cpu" in imported.json()["error"]["fields"]["file"], imported.text
+    assert client.get("/api/projects", headers=root).json()["totalItems"] == projects
+    service.stop()
