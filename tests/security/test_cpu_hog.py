@@ -118,6 +118,12 @@ def test_a_busy_loop_is_throttled_then_restarted_and_a_quiet_service_is_never_to
     assert state["cpu"]["share"] == SHARE and f"over its CPU share of {SHARE:g} cores" in state["cpu"]["reason"], state
     hog.wait_log(f"throttled (pid {pid}): over its CPU share of {SHARE:g} cores")
     hog.wait_for(lambda: held(cpu_server, pid), 30, "the hog's worker held (stopped, or under cpu.max)")
+    # Every worker runs at runtime.cpu_nice (5); a throttled one goes last (19; in a cgroup, weight 1).
+    assert os.getpriority(os.PRIO_PROCESS, quiet_pid) == 5
+    if cpu_mode(cpu_server) == "signals":
+        assert os.getpriority(os.PRIO_PROCESS, pid) == 19
+    else:
+        assert (cgroup.find() / f"worker-{pid}" / "cpu.weight").read_text().strip() == "1"
     assert hog.client.get(hog.bot("/spins")).json()["spins"] > 0  # held, not frozen: it still answers
 
     # Held at its share long enough without answering... a request was just answered: the wait
