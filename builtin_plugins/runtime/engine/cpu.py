@@ -100,10 +100,7 @@ class CpuGuard:
         self.runtime = runtime  # the [runtime] settings
         self.event = event  # event(service, level, message): a line in the service's log
         self.cgroups: Cgroups | None = None
-
-    @property
-    def mode(self) -> str:
-        return "cgroup" if self.cgroups else "signals"
+        self.left: dict[str, tuple[float, float]] = {}  # project id -> (credit, when) its last worker left
 
     def open(self) -> None:
         """Decide once what holds throttled workers here, and say it in the server log."""
@@ -122,10 +119,14 @@ class CpuGuard:
         else:
             log.info("runtime: CPU shares held by a SIGSTOP/SIGCONT duty cycle (%s)", why)
 
-    def place(self, worker, share: float | None) -> None:
-        """A worker taken for a service: a full credit and, with cgroups, a cgroup of its own."""
-        account = Account(share, self.runtime.cpu_window, cpu_seconds(worker.pid) or 0.0, time.monotonic())
-        account.credit = account.capacity
+    def place(self, service, worker, share: float | None) -> None:
+        """A worker taken for a service, with the credit its project's last worker left (earning
+        since): a restart (a crash, a kill, a restart through the API) is no way to a fresh
+        credit. The first worker of a project since the server started gets a full one."""
+        now = time.monotonic()
+        account = Account(share, self.runtime.cpu_window, cpu_seconds(worker.pid) or 0.0, now)
+        left = self.left.pop(service.id, None)
+        account.credit = account.capacity if left is None else min(account.capacity, left[0] + (share or 0.0) * (now - left[1]))
         try:
             account.pidfd = os.pidfd_open(worker.pid)
         except OSError:
@@ -139,7 +140,8 @@ class CpuGuard:
         worker.cpu = account
 
     def set_share(self, service, worker, share: float | None) -> None:
-        """A new share for a running worker (the project's override changed)."""
+        """A new share for a running worker (its project's changed). Its credit stays what it was
+        (no more than the new share's): a change of share must not be a way to a fresh credit."""
         account = worker.cpu
         if account is None:
             return
@@ -176,11 +178,14 @@ class CpuGuard:
             return f"held at its CPU share of {account.share:g} cores for {after:g}s without answering a request (a busy loop?)"
         return None
 
-    def forget(self, worker) -> None:
-        """The worker ended: its duty cycle, pidfd and cgroup go."""
+    def forget(self, service, worker) -> None:
+        """The worker ended: its credit is kept for the project's next one; its duty cycle, pidfd
+        and cgroup go."""
         account, worker.cpu = worker.cpu, None
         if account is None:
             return
+        if account.share is not None:
+            self.left[service.id] = (account.credit, account.at)
         account.throttled_since = None
         if account.holder is not None and not account.holder.done():
             # The holder's last SIGCONT goes through the pidfd: closed only once it is done.

@@ -462,7 +462,7 @@ class Supervisor:
         except OSError as exc:  # fork failed: no memory, too many processes or files
             raise RemoteError(f"the worker could not be started: {exc}") from None
         service.workers.add(worker)
-        self.cpu.place(worker, service.cpu_share)
+        self.cpu.place(service, worker, service.cpu_share)
         reaper = asyncio.create_task(self._guarded(service, self._reap(service, worker)))
         service.reapers.add(reaper)
         reaper.add_done_callback(service.reapers.discard)
@@ -501,7 +501,7 @@ class Supervisor:
     async def _reap(self, service: Service, worker: WorkerProcess) -> None:
         """Every worker is waited for; one that dies while taking requests is a crash."""
         code = await worker.process.wait()
-        self.cpu.forget(worker)
+        self.cpu.forget(service, worker)
         service.workers.discard(worker)
         if service.stopping or worker.retiring or service.worker is not worker:
             return
