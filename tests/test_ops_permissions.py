@@ -92,6 +92,7 @@ EXPECTED = {
     ("POST", "/api/projects/{pid}/runtime/stop"): "114.4..4",
     ("POST", "/api/projects/{pid}/runtime/restart"): "114.4..4",
     ("PUT", "/api/projects/{pid}/runtime/sleep"): "114.4..4",
+    ("PUT", "/api/projects/{pid}/runtime/cpu"): "114.4.34",  # a setting: never the key (raising it: root's, test_cpu_hog.py)
     ("POST", "/api/projects/{pid}/runtime/call"): "114.4..4",
     ("GET", "/api/projects/{pid}/runtime/logs"): "114.4..4",
     ("GET", "/api/projects/{pid}/runtime/logs/download"): "114.4..4",
@@ -273,6 +274,7 @@ def request_for(m: Matrix, method: str, path: str, world: World) -> dict:
         ("POST", "/api/projects/{pid}/pipeline/releases"): {"json": {"branch": "develop", "bump": "minor"}},
         ("POST", "/api/projects/{pid}/runtime/start"): {"json": {"release": world.version}},
         ("PUT", "/api/projects/{pid}/runtime/sleep"): {"json": {"enabled": None}},
+        ("PUT", "/api/projects/{pid}/runtime/cpu"): {"json": {"share": None}},
         ("POST", "/api/projects/{pid}/runtime/call"): {"json": {"method": "GET", "path": "/"}},
         ("POST", "/api/projects/{pid}/storage/dirs"): {"json": {"path": f"d{secrets.token_hex(3)}"}},
         ("POST", "/api/projects/{pid}/storage/move"): {"json": {"from": "f.png", "to": "moved.png"}},
