@@ -180,7 +180,8 @@ async def _serve(app, settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     click.echo(f"m3m is running at {settings.server.uri} (listening on {settings.server.host}:{settings.server.port})")
-    await serve_http(app, settings.server.host, settings.server.port, stop)
+    server = settings.server
+    await serve_http(app, server.host, server.port, stop, max_head=server.max_head, head_timeout=server.head_timeout)
 
 
 @cli.command("plugins")

@@ -45,6 +45,8 @@ class ServerSettings(_Section):
     uri: str
     content_uri: str  # projects' pages and uploaded files on an origin of their own; empty: uri
     max_body: Size
+    max_head: Size  # the request line and headers together; more is a 431 (kernel/http_server.py)
+    head_timeout: Duration  # a request's head not all there this long after it began: 408, closed
     trusted_proxies: list[str]
 
     @field_validator("trusted_proxies")
