@@ -14,6 +14,7 @@ class DatastoreSettings(Section):
     max_contains_wildcards: Int = Field(4, ge=0)  # `%` inside one `~` value
     max_ref_matches: Int = Field(10_000, ge=1)  # records a `ref.field` condition may name; more is a 400
     max_per_page: Int = Field(500, ge=1)
+    max_expand_size: Size = 16 * 1024**2  # JSON of the expanded records of one answer, each counted where it appears; more is a 400
     max_document: Size = 1024**2  # default largest `document`/`json` value (JSON bytes)
     max_text: Int = Field(1_000_000, ge=1)  # characters of a `text` value when its options set no max
     max_string: Int = Field(5000, ge=1)  # characters of a `string`/`email`/`url` when no max is set
