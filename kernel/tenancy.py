@@ -11,8 +11,12 @@ same rule lets through:
 
 from __future__ import annotations
 
+import time
+from collections.abc import AsyncIterator
+
 from quart import current_app, has_request_context, request
 
+from .cache import TTL
 from .errors import Refused
 from .plugins import first_result
 from .security import Principal, require_principal
@@ -60,6 +64,40 @@ async def require_project(ref: str, *, settings: bool = False) -> tuple[dict, Pr
     if settings and principal.kind == "api_key":
         raise Refused(403, "an API key cannot change the project's settings")
     return project, principal
+
+
+def while_reachable(project_id: str, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """A long answer of project `project_id` (a server-sent event stream) for the current caller,
+    ended as soon as that caller may no longer reach the project. A stream is opened once and
+    can stay open for days: the caller is asked again (its credential through m3m_authenticate,
+    then `may_reach`) before a chunk goes out whenever the last answer is older than the caches'
+    TTL. So a blocked or deleted user, a member taken out, a rotated API key or an expired token
+    stops receiving within about a second (kernel/cache.py), instead of never. Call it within
+    the route (the stream itself runs after the route has returned): it keeps the app and the
+    request's credential for the asking."""
+    return _while_reachable(current_app._get_current_object(), request._get_current_object(), project_id, chunks)
+
+
+async def _while_reachable(app, asked_by, project_id: str, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    checked = time.monotonic()
+    try:
+        async for chunk in chunks:
+            if time.monotonic() - checked >= TTL:
+                if not await _reaches(app, asked_by, project_id):
+                    return
+                checked = time.monotonic()
+            yield chunk
+    finally:
+        await chunks.aclose()  # the stream's own clean-up (it unsubscribes) runs now
+
+
+async def _reaches(app, asked_by, project_id: str) -> bool:
+    try:
+        principal = await first_result(app.m3m.pm.hook.m3m_authenticate(request=asked_by, app=app))
+    except Refused:  # a token now refused (blocked, revoked, expired) or a key no longer valid
+        return False
+    project = await first_result(app.m3m.pm.hook.m3m_resolve_project(app=app, ref=project_id))
+    return principal is not None and project is not None and may_reach(principal, project)
 
 
 async def member_projects(user_ids: list[str]) -> dict[str, list[str]]:

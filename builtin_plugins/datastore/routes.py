@@ -14,7 +14,7 @@ from kernel.cache import ShortCache
 from kernel.content import FILE_HEADERS
 from kernel.errors import Refused
 from kernel.plugins import app_service, await_me_maybe
-from kernel.tenancy import require_project
+from kernel.tenancy import require_project, while_reachable
 
 from . import bulk
 from . import files as stored_files
@@ -308,9 +308,11 @@ async def batch_records(pid: str, ref: str):
 @tag(["datastore"])
 @answers(200, media="text/event-stream")
 async def record_events(pid: str, ref: str):
-    """Server-sent events `create` / `update` / `delete` with `{action, record}` (this server's writes)."""
-    _, model = await project_model(pid, ref)
-    response = Response(events().stream(model["_id"], models().limits.events_ping), mimetype="text/event-stream")
+    """Server-sent events `create` / `update` / `delete` with `{action, record}` (this server's
+    writes), until the caller may no longer reach the project."""
+    project, model = await project_model(pid, ref)
+    stream = while_reachable(project["id"], events().stream(model["_id"], models().limits.events_ping))
+    response = Response(stream, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     response.timeout = None

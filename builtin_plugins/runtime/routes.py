@@ -15,7 +15,7 @@ from kernel.api import Answer, Schema, accepts, answers, body, disposition
 from kernel.content import PAGE_HEADERS
 from kernel.errors import Refused, envelope, invalid
 from kernel.plugins import app_service
-from kernel.tenancy import require_project, resolve_project
+from kernel.tenancy import require_project, resolve_project, while_reachable
 
 from .apis import typings as typings_of
 from . import service_routes
@@ -245,7 +245,8 @@ async def download_logs(pid: str):
 @answers(200, media="text/event-stream")
 async def stream_logs(pid: str):
     """Server-sent events: one `data:` event per new log line; `event: reset` when a new run
-    clears the log; a comment every 15 s keeps proxies from closing an idle stream."""
+    clears the log; a comment every 15 s keeps proxies from closing an idle stream. It ends when
+    the caller may no longer reach the project (kernel.tenancy.while_reachable)."""
     project, _ = await require_project(pid)
     store = runtime().logs
     project_id = project["id"]
@@ -267,7 +268,8 @@ async def stream_logs(pid: str):
         finally:
             store.unsubscribe(project_id, subscription)
 
-    response = Response(events(), mimetype="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response = Response(while_reachable(project_id, events()), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     response.timeout = None
     return response
 
