@@ -22,6 +22,7 @@ from kernel.db import concurrent_change, replace_fields
 from kernel.errors import Refused
 from kernel.times import iso, now
 
+MAX_KEY = 63  # characters of a goal's key
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 TYPES = ("counter", "daily_counter")
 MAX_STEP = 1_000_000_000  # the most one increment adds or takes
