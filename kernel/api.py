@@ -77,7 +77,13 @@ class Body(QuartBody):
     async def __anext__(self) -> bytes:
         self._verdict()
         self.streaming = True
-        data = await super().__anext__()
+        try:
+            data = await super().__anext__()
+        except StopAsyncIteration:
+            # Bytes past the limit end the body (append): that end is the 413, not a short body
+            # a parser would take as whole (a multipart form read to there, its last part dropped).
+            self._verdict()
+            raise
         self.unread = 0
         self.room.set()
         self._verdict()

@@ -7,6 +7,7 @@ server.max_body, a route that raises) uses an in-process app from kernel.app.cre
 
 from __future__ import annotations
 
+import asyncio
 import math
 
 import pytest
@@ -253,6 +254,20 @@ async def _echo_size():
     return {"size": len(await request.get_data())}
 
 
+FIRST_CHUNK_READ = asyncio.Event()
+
+
+@boom.post("/api/kernel-test/stream-size")
+async def _stream_size():
+    from quart import request
+
+    size = 0
+    async for chunk in request.body:
+        size += len(chunk)
+        FIRST_CHUNK_READ.set()
+    return {"size": size}
+
+
 class BoomPlugin:
     @hookimpl
     def m3m_blueprints(self, app):
@@ -288,6 +303,22 @@ async def test_body_over_max_body_is_413(boom_app):
         assert response.status_code == 413
         body = await response.get_json()
         assert body["error"]["code"] == "payload_too_large"
+
+
+async def test_a_streamed_body_that_passes_max_body_while_read_is_413_not_a_short_body(boom_app):
+    """The route has read part of the body when the rest takes it past the limit: the limit's
+    end of the body is a 413, never a body that just ends there (a multipart form would be
+    parsed up to it and its cut part dropped without a word)."""
+    FIRST_CHUNK_READ.clear()
+    async with boom_app.test_client().request("/api/kernel-test/stream-size", method="POST",
+                                              headers={"Transfer-Encoding": "chunked"}) as connection:
+        await connection.send(b"x" * 600)
+        await asyncio.wait_for(FIRST_CHUNK_READ.wait(), 10)
+        await connection.send(b"x" * 600)
+        await connection.send_complete()
+    response = await connection.as_response()
+    assert response.status_code == 413, await response.get_data()
+    assert (await response.get_json())["error"]["code"] == "payload_too_large"
 
 
 async def test_blocked_plugin_is_left_out(mongo_uri):

@@ -144,8 +144,8 @@ class Records:
         self.tell(model, "create", public(doc))
         return public(doc)
 
-    async def create_with_files(self, model: dict, data, uploads: dict[str, list[tuple[str, bytes]]]) -> dict:
-        """A new record with its first files, `uploads` = {file field: [(client's name, bytes)]}
+    async def create_with_files(self, model: dict, data, uploads: dict[str, list[tuple[str, object]]]) -> dict:
+        """A new record with its first files, `uploads` = {file field: [(client's name, uploaded part)]}
         (a multipart create, as PocketBase takes one): the fields and the files are checked as one
         write, every failing field at once, so a required file field can be filled. The files
         are written first and removed again when the insert is refused (a unique value taken)."""
@@ -160,7 +160,7 @@ class Records:
                 problems[key] = FieldError("validation_unknown_field", f"{key} is not a file field of {model['slug']}")
                 continue
             try:
-                stored_files.check_new(field, self.limits, None, [(name, len(body)) for name, body in sent])
+                stored_files.check_new(field, self.limits, None, [(name, stored_files.size_of(part)) for name, part in sent])
             except Refused as exc:
                 problems[key] = FieldError(**exc.fields[key])
                 continue
@@ -180,8 +180,8 @@ class Records:
         rid = str(ObjectId())
         try:
             for key, names in named.items():
-                for name, (_, body) in zip(names, uploads[key]):
-                    await stored_files.write(storage, model, rid, name, body)
+                for name, (_, part) in zip(names, uploads[key]):
+                    await stored_files.write(storage, model, rid, name, part)
             return await self.create(model, checked, checked=True, rid=rid)
         except BaseException:
             if storage is not None:

@@ -6,7 +6,7 @@ import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, current_app, jsonify, request
 from quart_schema import document_querystring, tag
 
 from kernel.api import Answer, accepts, allow_body, answers, body, disposition, load_model, read_json
@@ -236,11 +236,19 @@ async def create_record(pid: str, ref: str):
 JSON_PAYLOAD = "@jsonPayload"  # the part PocketBase's SDK sends a record's fields in
 
 
-async def multipart_record(model: dict) -> tuple[Any, dict[str, list[tuple[str, bytes]]]]:
-    """(the fields, {file field: [(client's name, bytes)]}) of a multipart create. A form value
-    other than `@jsonPayload` is refused: a field's type is never guessed from text."""
+def allow_upload(most: int) -> None:
+    """A request carrying files for file fields: at most what the fields take (`most`, from their
+    options, which a member chooses) and never more than the server lets any upload into a
+    project's storage (files.max_upload), where these files go."""
+    files = getattr(current_app.m3m.settings, "files", None)
+    allow_body(min(most, files.max_upload) if files is not None else most)
+
+
+async def multipart_record(model: dict) -> tuple[Any, dict[str, list[tuple[str, Any]]]]:
+    """(the fields, {file field: [(client's name, uploaded part)]}) of a multipart create. A form
+    value other than `@jsonPayload` is refused: a field's type is never guessed from text."""
     limits = models().limits
-    allow_body(sum(stored_files.most_bytes(field, limits) for field in model["fields"] if field["type"] == "file") + 1024**2)
+    allow_upload(sum(stored_files.most_bytes(field, limits) for field in model["fields"] if field["type"] == "file") + 1024**2)
     form, files = await request.form, await request.files
     if JSON_PAYLOAD not in form and not files:  # e.g. a body without its boundary: parsed as nothing
         raise Refused(400, f"the form holds neither {JSON_PAYLOAD} nor a file part", code="malformed_body",
@@ -257,7 +265,7 @@ async def multipart_record(model: dict) -> tuple[Any, dict[str, list[tuple[str, 
         raise Refused(400, f"{JSON_PAYLOAD} is not valid JSON: {exc}", code="malformed_json", fields={JSON_PAYLOAD: "not valid JSON"}) from None
     except RecursionError:
         raise Refused(400, f"{JSON_PAYLOAD} is JSON nested too deeply", code="malformed_json", fields={JSON_PAYLOAD: "nested too deeply"}) from None
-    return data, {key: [(part.filename or "", part.read()) for part in files.getlist(key)] for key in files if key != JSON_PAYLOAD}
+    return data, {key: [(part.filename or "", part) for part in files.getlist(key)] for key in files if key != JSON_PAYLOAD}
 
 
 @blueprint.get("/api/projects/<pid>/models/<ref>/records/<rid>")
@@ -380,17 +388,16 @@ async def upload_files(pid: str, ref: str, rid: str, key: str):
     if storage is None:
         raise stored_files.unavailable()
     kept, max_size, max_select = stored_files.room(field, models().limits, doc[key])
-    allow_body(max_size * max_select + 1024**2)
+    allow_upload(max_size * max_select + 1024**2)
     parts = (await request.files).getlist("file")
     if not parts:
         raise Refused(422, "file: send the files as multipart parts named file", fields={key: {"code": "validation_required", "message": "no file part"}})
-    sent = [(part.filename or "", part.read()) for part in parts]
-    stored_files.check_new(field, models().limits, doc[key], [(name, len(data)) for name, data in sent])
-    uploads = [(stored_files.stored_name(name or "file"), data) for name, data in sent]
+    stored_files.check_new(field, models().limits, doc[key], [(part.filename or "", stored_files.size_of(part)) for part in parts])
+    uploads = [(stored_files.stored_name(part.filename or "file"), part) for part in parts]
     written = []
     try:
-        for name, data in uploads:
-            await stored_files.write(storage, model, doc["_id"], name, data)
+        for name, part in uploads:
+            await stored_files.write(storage, model, doc["_id"], name, part)
             written.append(name)
         names = kept + written
         record = await records.update(model, doc["_id"], {key: names if max_select > 1 else names[0]}, checked=True)
