@@ -260,9 +260,18 @@ class Files:
             handle.seek(0)
             data, kind = make(handle, dimensions, self.limits.thumb_max_pixels)
         folder.mkdir(parents=True, exist_ok=True)
+        kept = []
         for old in folder.iterdir():
             if not old.name.startswith(stamp):
                 old.unlink(missing_ok=True)  # of an older version of the file
+            else:
+                kept.append(old)
+        # The sizes are the asker's (a direct link's: anyone's), thousands of them, and the cache is
+        # outside the quota: only the newest `thumb_cache` of a file are kept (before, every size
+        # asked stayed: 20 anonymous requests left 227 MB beside a 12 MB image).
+        kept.sort(key=_made_at, reverse=True)
+        for old in kept[max(0, self.limits.thumb_cache - 1):]:
+            old.unlink(missing_ok=True)
         suffix = {"image/jpeg": ".jpg", "image/webp": ".webp"}.get(kind, ".png")
         temp = self.temp_path()
         temp.write_bytes(data)
@@ -305,6 +314,13 @@ class Upload:
     def abort(self) -> None:
         self.handle.close()
         self.temp.unlink(missing_ok=True)
+
+
+def _made_at(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:  # removed meanwhile by another request's clean-up
+        return 0
 
 
 def sweep_temporary_files(storage_path, before: float) -> int:

@@ -16,3 +16,4 @@ class FilesSettings(Section):
     link_max_expiry: Duration = 365 * 86400
     thumb_max_pixels: Int = Field(40_000_000, ge=1)  # larger images get no thumbnail (422)
     thumb_max_bytes: Size = 50 * 1024**2
+    thumb_cache: Int = Field(8, ge=1)  # thumbnails kept per file (the newest sizes asked); another size is made again
