@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import os
 import re
 import secrets
 
@@ -74,8 +75,20 @@ def _copy(storage, path: str, source) -> None:
         raise
 
 
-async def read(storage, model: dict, rid: str, name: str) -> bytes:
-    return await asyncio.to_thread(storage.read_bytes, f"{folder(model, rid)}/{name}")
+async def opened(storage, model: dict, rid: str, name: str):
+    """(size, the file's chunks) of a record's file: read as it is sent, never whole (a slow
+    client held a whole file of up to files.max_read in memory for as long as it took)."""
+    _, handle = await asyncio.to_thread(storage.open, f"{folder(model, rid)}/{name}")
+    size = (await asyncio.to_thread(os.fstat, handle.fileno())).st_size
+
+    async def chunks():
+        try:
+            while chunk := await asyncio.to_thread(handle.read, COPY_CHUNK):
+                yield chunk
+        finally:
+            handle.close()
+
+    return size, chunks()
 
 
 async def remove(storage, path: str) -> None:

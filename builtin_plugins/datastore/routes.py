@@ -420,7 +420,10 @@ async def download_file(pid: str, ref: str, rid: str, key: str, name: str):
     if storage is None:
         raise stored_files.unavailable()
     mime = stored_files.mime_of(name)
-    response = Response(await stored_files.read(storage, model, doc["_id"], name), mimetype=mime)
+    size, chunks = await stored_files.opened(storage, model, doc["_id"], name)
+    response = Response(chunks, mimetype=mime)
+    response.content_length = size
+    response.timeout = None  # a large file takes as long as it takes
     inline = mime.startswith("image/") and mime != "image/svg+xml"
     response.headers["Content-Disposition"] = disposition(name, inline=inline)
     response.headers.update(FILE_HEADERS)

@@ -85,3 +85,23 @@ def test_an_upload_past_files_max_upload_is_refused_whatever_the_field_allows(fi
     answer = instance.client.post(f"{base}/docs/records/{record['id']}/files/doc", content=multipart(320), timeout=300,
                                   headers={**headers, "Content-Type": "multipart/form-data; boundary=B"})
     assert_error(answer, 413)
+
+
+def test_a_large_file_is_downloaded_without_the_server_holding_it(field):
+    """Read back as it is sent: before, a download read the whole file into memory (refused past
+    files.max_read), so each slow client held up to 64 MB of the server for as long as it liked."""
+    instance, base, headers = field
+    record = instance.client.post(f"{base}/docs/records", json={}, headers=headers).json()
+    stored = instance.client.post(f"{base}/docs/records/{record['id']}/files/doc", content=multipart(150), timeout=300,
+                                  headers={**headers, "Content-Type": "multipart/form-data; boundary=B"})
+    assert stored.status_code == 200, stored.text[:300]
+    before = reset_peak(instance)
+    size = 0
+    with instance.client.stream("GET", f"{base}/docs/records/{record['id']}/files/doc/{stored.json()['doc']}",
+                                headers=headers, timeout=300) as answer:
+        assert answer.status_code == 200
+        assert answer.headers["content-length"] == str(150 * MB)
+        for chunk in answer.iter_bytes():
+            size += len(chunk)
+    assert size == 150 * MB
+    assert peak_mb(instance) - before < 100, (before, peak_mb(instance))
