@@ -43,6 +43,15 @@ async def batch(records: Records, model: dict, requests, limit: int) -> list:
         raise Refused(413, f"a batch has at most {limit} requests (datastore.max_batch)")
     problems: dict = {}
     plan = []
+    with types.one_write():
+        await _plan(records, model, requests, plan, problems)
+    if problems:
+        raise refused_rows(problems, "batch")
+    return await _apply(records, model, plan)
+
+
+async def _plan(records: Records, model: dict, requests: list, plan: list, problems: dict) -> None:
+    """Every request of a batch checked (into `plan`, or its problems)."""
     for index, item in enumerate(requests):
         if not isinstance(item, dict) or item.get("action") not in ACTIONS:
             problems[f"{index}.action"] = {"code": "validation_invalid_value", "message": f"action must be one of {', '.join(ACTIONS)}"}
@@ -61,8 +70,10 @@ async def batch(records: Records, model: dict, requests, limit: int) -> list:
                 plan.append(("delete", current, None))
         except Refused as exc:
             problems.update(row_problems(index, exc))
-    if problems:
-        raise refused_rows(problems, "batch")
+
+
+async def _apply(records: Records, model: dict, plan: list) -> list:
+    """The checked plan of a batch written; a write failing undoes the ones before it."""
     done, results = [], []
     try:
         for action, current, changes in plan:
@@ -174,11 +185,12 @@ async def import_rows(records: Records, model: dict, rows: list, what: str = "im
     """Create a record per row, all or nothing (the import and `$database.insertMany`)."""
     problems: dict = {}
     checked = []
-    for index, row in enumerate(rows):
-        try:
-            checked.append(await records.validate(model, row))
-        except Refused as exc:
-            problems.update(row_problems(index, exc))
+    with types.one_write():
+        for index, row in enumerate(rows):
+            try:
+                checked.append(await records.validate(model, row))
+            except Refused as exc:
+                problems.update(row_problems(index, exc))
     if problems:
         raise refused_rows(problems, what)
     done, created = [], []

@@ -67,6 +67,10 @@ class Records:
         that come with this write (a multipart create), which `data` may name."""
         if not isinstance(data, dict):
             raise Refused(400, "a record is a JSON object", code="malformed_json")
+        with types.one_write():
+            return await self._validate(model, data, current, uploaded)
+
+    async def _validate(self, model: dict, data: dict, current: dict | None, uploaded: dict | None) -> dict:
         by_key = {field["key"]: field for field in model["fields"]}
         problems: dict[str, FieldError] = {}
         for key in data:

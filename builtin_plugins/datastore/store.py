@@ -165,10 +165,11 @@ class Models:
         origin = {target: source for source, target in renames.items()}
         records = collection(self.db, current)
         bad: dict[str, list] = {}
-        async for doc in records.find({}):
-            _, failed = self.reshaped(doc, old, new, origin)
-            for key in failed:
-                bad.setdefault(key, []).append(doc["_id"])
+        with types.one_write():  # a pattern too slow on one stored value refuses the change: no other is run
+            async for doc in records.find({}):
+                _, failed = self.reshaped(doc, old, new, origin)
+                for key in failed:
+                    bad.setdefault(key, []).append(doc["_id"])
         if bad:
             key, ids = next(iter(bad.items()))
             raise Refused(409, f"{len(ids)} records hold a {key} value that does not fit it as a {'required ' if new[key].get('required') else ''}{new[key]['type']} field (e.g. record {ids[0]}); change those first",
