@@ -5,6 +5,7 @@ too, so the test fails when the page only looks right."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 from .test_projects import make_project
@@ -290,7 +291,8 @@ def test_live_updates_export_and_import_with_a_report(root_page, client, root_he
         page.get_by_role("button", name="Export").click()
         page.get_by_role("menuitem", name="CSV (a header row)").click()
     assert download_info.value.suggested_filename == "tasks.csv"
-    assert open(download_info.value.path(), encoding="utf-8").readline().startswith("id,created,updated,title,count")
+    with open(download_info.value.path(), encoding="utf-8", newline="") as exported_csv:  # every cell quoted: csv reads it
+        assert next(csv.reader(exported_csv))[:5] == ["id", "created", "updated", "title", "count"]
 
     # Import a CSV with one bad row: the report names it, nothing is written.
     bad = tmp_path / "bad.csv"
