@@ -26,10 +26,13 @@ from kernel.settings import load_settings
 
 @pytest.fixture
 async def app(mongo_uri, tmp_path):
-    settings = load_settings(mongodb={"uri": mongo_uri, "database": TEST_DB}, storage={"path": str(tmp_path)},
+    # A database of its own: its user must not be the first of the session's (the first user is root).
+    database = f"{TEST_DB}_avatar_decoding"
+    settings = load_settings(mongodb={"uri": mongo_uri, "database": database}, storage={"path": str(tmp_path)},
                              jwt={"secret": "in-process-secret-" + "z" * 32})
     app = create_app(settings)
     yield app
+    await app.m3m.db.client.drop_database(database)
     await app.m3m.db.close()
 
 
