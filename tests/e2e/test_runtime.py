@@ -225,7 +225,7 @@ def test_a_service_held_at_its_cpu_share_says_so_and_why(root_page, client, root
         open_page(page, f"/projects/{project['slug']}/runtime")
         held = page.get_by_test_id("cpu-throttled")
         held.wait_for(timeout=60_000)  # the page polls the state: its credit (1 CPU-second) spent first
-        assert "Held at its CPU share: over its CPU share of 0.1 cores" in held.inner_text()
+        assert "Throttled: over its CPU share of 0.1 cores" in held.inner_text()
         look(page, "runtime-cpu-throttled")
     finally:
         client.post(f"{api}/runtime/stop", headers=root_headers, timeout=60)

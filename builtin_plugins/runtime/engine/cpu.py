@@ -202,8 +202,8 @@ class CpuGuard:
         account.throttled_since = account.quiet_since = now
         account.requests_seen = worker.requests
         account.reason = (
-            f"over its CPU share of {account.share:g} cores (at {account.usage:.2f} cores, its credit of "
-            f"{account.capacity:g} CPU-seconds spent)"
+            f"over its CPU share of {account.share:g} cores (using {account.usage:.2f} cores; its burst "
+            f"credit of {account.capacity:g} CPU-s spent)"
         )
         self.event(service, "WARN", f"throttled (pid {worker.pid}): {account.reason}; held at its share")
         if account.in_cgroup:

@@ -503,7 +503,7 @@ const en = {
     sleep: "Sleep when idle",
     sleepText: "After {{time}} without a request the worker stops; the next request wakes it and is served. Services with schedules or pending timers stay awake.",
     sleepAwake: "Stays awake now: {{reason}}",
-    cpuThrottled: "Held at its CPU share: {{reason}}",
+    cpuThrottled: "Throttled: {{reason}}",
     sleepOnToast: "The service sleeps when idle",
     sleepOffToast: "The service stays awake",
     routes: "Routes",
