@@ -206,14 +206,16 @@ def test_running_release_cannot_be_deleted(client, owner):
     assert client.delete(f"{base}/releases/1.0", headers=headers).status_code == 204
 
 
-async def test_m3m_release_gives_a_release_to_the_runtime(mongo_uri):
+async def test_m3m_release_gives_a_release_to_the_runtime(mongo_uri, tmp_path):
     """The runtime reads release code through m3m_release, never the pipeline's collections."""
     from conftest import TEST_DB
     from kernel.app import create_app
     from kernel.plugins import first_result
     from kernel.settings import load_settings
 
-    app = create_app(load_settings(mongodb={"uri": mongo_uri, "database": TEST_DB}, jwt={"secret": "s" * 40}))
+    # A storage of its own: the default (./storage) is the checkout's, where `make run` keeps its data.
+    app = create_app(load_settings(mongodb={"uri": mongo_uri, "database": TEST_DB}, storage={"path": str(tmp_path)},
+                                   jwt={"secret": "s" * 40}))
     async with app.test_app():
         project = f"{secrets.token_hex(12)}"
         await app.m3m.db["pipeline_releases"].insert_one(
