@@ -5,6 +5,8 @@ Keep query building that depends on server features here, so a gap of nx-27017 i
 
 from __future__ import annotations
 
+import re
+
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -15,6 +17,11 @@ from .errors import Refused
 
 if TYPE_CHECKING:  # workers import this module too: they do without dynaconf and pydantic
     from .settings import Settings
+
+
+# A collection name as m3m's plugins make them (never a system.* one): what a dump of a collection
+# in an archive from outside may be called, whichever plugin reads the archive.
+COLLECTION_NAME = re.compile(r"^(?!system\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}$")
 
 
 class DatabaseUnavailable(Exception):

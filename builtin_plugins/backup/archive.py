@@ -24,7 +24,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import tarfile
 import tempfile
@@ -35,13 +34,13 @@ from bson.raw_bson import RawBSONDocument
 from pymongo import IndexModel, MongoClient
 
 from kernel.archives import ArchiveRefused, Part, dump_documents, extract, manifest_of
+from kernel.db import COLLECTION_NAME
 from kernel.plugins import own_version
 from kernel.times import iso, now
 
 FORMAT = "m3m-backup"
 FORMAT_VERSION = 1
 BATCH_BYTES = 8 * 1024 * 1024
-COLLECTION = re.compile(r"^(?!system\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}$")
 INDEXES_LIMIT = 1024**2  # a collection's index list, read whole
 # Files a server makes for itself on first start: an instance holding only these is empty.
 FRESH_FILES = {"jwt-secret"}
@@ -184,7 +183,7 @@ def unpack(archive: Path, into: Path, max_bytes: int, max_members: int) -> tuple
     dumps, found = {}, {}
     for name, part in parts.items():
         collection = name[3:].removesuffix(".bson").removesuffix(".indexes.json") if name.startswith("db/") else None
-        if collection is not None and COLLECTION.match(collection) and collection in collections:
+        if collection is not None and COLLECTION_NAME.match(collection) and collection in collections:
             if name.endswith(".bson"):
                 _check_dump(collection, part, collections[collection])
             elif not name.endswith(".indexes.json") or part.size > INDEXES_LIMIT:

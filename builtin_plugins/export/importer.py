@@ -20,6 +20,7 @@ import asyncio
 import re
 import shutil
 import sqlite3
+from itertools import islice
 from pathlib import Path
 
 import bson
@@ -28,12 +29,12 @@ from pymongo.errors import DuplicateKeyError
 
 from builtin_plugins.storage.paths import segments
 from kernel.archives import ArchiveRefused, dump_documents, extract, manifest_of
+from kernel.db import COLLECTION_NAME
 from kernel.errors import Refused
 from kernel.plugins import await_me_maybe, hook_results
 
 from .service import CODEC, FORMAT, FORMAT_VERSION, declared_collections, declared_folders
 
-COLLECTION = re.compile(r"^(?!system\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}$")
 HEX = re.compile(r"^[0-9a-f]{24}$")
 BATCH = 500
 
@@ -216,7 +217,7 @@ def unpack(archive: Path, into: Path, settings) -> tuple[dict, dict[str, Path], 
         raise refused("the manifest lists no collections and files")
     dumps, files = {}, {}
     for name, part in parts.items():
-        if name.startswith("db/") and name.endswith(".bson") and COLLECTION.match(name[3:-5]):
+        if name.startswith("db/") and name.endswith(".bson") and COLLECTION_NAME.match(name[3:-5]):
             dumps[name[3:-5]] = (part, collections.get(name[3:-5]))
         elif name.startswith("folders/") and name.count("/") >= 2:
             files[name[8:]] = (part, listed.get(name[8:]))
@@ -307,7 +308,7 @@ async def _write_collection(app, plan: Plan, name: str, target: str, spec: dict,
     documents = _documents(name, dump)
 
     def next_batch() -> list[dict]:
-        return [plan.document(name, spec, index, doc) for index, doc in _take(documents, BATCH)]
+        return [plan.document(name, spec, index, doc) for index, doc in islice(documents, BATCH)]
 
     while batch := await asyncio.to_thread(next_batch):
         if spec.get("unique"):
@@ -315,15 +316,6 @@ async def _write_collection(app, plan: Plan, name: str, target: str, spec: dict,
                 await _insert_unique(collection, doc, spec["unique"], plan.wanted)
         else:
             await collection.insert_many(batch, ordered=True)
-
-
-def _take(iterator, n: int) -> list:
-    taken = []
-    for item in iterator:
-        taken.append(item)
-        if len(taken) == n:
-            break
-    return taken
 
 
 async def _insert_unique(collection, doc: dict, unique: str, wanted: str | None) -> None:

@@ -19,7 +19,7 @@ from kernel.tenancy import require_project, resolve_project, while_reachable
 
 from .apis import typings as typings_of
 from . import service_routes
-from .engine.cpu import MIN_SHARE
+from .engine.cpu import checked_share
 from .engine.logs import RESET
 from .service import Runtime
 
@@ -47,11 +47,9 @@ class CpuIn(Schema):
         if value is None:
             return None
         cores = os.cpu_count() or 1
-        if 0 < value < MIN_SHARE:
-            raise ValueError(f"must be 0 (no bound) or at least {MIN_SHARE} cores")
         if value > cores:
             raise ValueError(f"must be at most {cores} cores (this machine has {cores})")
-        return float(value)
+        return checked_share(value)
 
 
 class ServiceRoute(Answer):

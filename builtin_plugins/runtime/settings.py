@@ -7,7 +7,7 @@ from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, field_vali
 from kernel.settings import Duration, Int, Section, Size
 from kernel.units import parse_duration
 
-from .engine.cpu import MIN_SHARE
+from .engine.cpu import checked_share
 
 # Seconds, where 0 means never.
 DurationOrNever = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
@@ -40,10 +40,7 @@ class RuntimeSettings(Section):
     @field_validator("cpu_share")
     @classmethod
     def _share(cls, value: float) -> float:
-        # Below it the duty cycle would hold a worker stopped for seconds at a time (heartbeats late).
-        if 0 < value < MIN_SHARE:
-            raise ValueError(f"must be 0 (no bound) or at least {MIN_SHARE} cores")
-        return float(value)
+        return checked_share(value)
 
     @field_validator("metrics_token")
     @classmethod

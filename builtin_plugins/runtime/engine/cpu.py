@@ -37,6 +37,14 @@ SMOOTHING = 2.0  # seconds: the time constant of the usage the runtime state sho
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def checked_share(value: float) -> float:
+    """A share of the cores as the settings and a project may give it: 0 (no bound) or at least
+    MIN_SHARE; ValueError else."""
+    if 0 < value < MIN_SHARE:
+        raise ValueError(f"must be 0 (no bound) or at least {MIN_SHARE} cores")
+    return float(value)
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of the process so far (every thread), None when it is gone."""
     try:
